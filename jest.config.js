@@ -1,0 +1,25 @@
+// Jest runs TypeScript as native ESM (`--experimental-vm-modules`): @kubernetes/client-node 1.x is
+// ESM-only. ts-jest transpiles per file (isolatedModules); `npm run typecheck` does the type checking.
+const tsJest = {
+  '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.json' }],
+};
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: tsJest,
+  // Sources import siblings as `./x.js` (NodeNext); map them back to the .ts file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironment: 'node',
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'http', testMatch: ['<rootDir>/test/http/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      // A real control plane starts once per file; kube-scheduler needs a few seconds per scenario.
+      testTimeout: 120000,
+    },
+  ],
+};
