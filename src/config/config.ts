@@ -60,7 +60,8 @@ function toInt(spec: OptionSpec, origin: Origin, text: string, units: boolean): 
 }
 
 function toList(value: unknown): string[] {
-  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  // `--placement a,b`, `--placement a --placement b`, `A=a,b` and YAML lists all mean the same.
+  const items = (Array.isArray(value) ? value.map(String) : [String(value)]).flatMap((s) => s.split(','));
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
