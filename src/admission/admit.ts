@@ -24,7 +24,11 @@ export function warmRequestFor(req: MutationRequest): WarmRequest | undefined {
     const cls = v.ephemeral?.volumeClaimTemplate?.spec?.storageClassName;
     if (cls) classes.add(cls);
   }
-  return { namespace: w.namespace ?? req.namespace ?? '', claims: claimNames(w.volumes), classes: [...classes] };
+  return {
+    namespace: w.namespace ?? req.namespace ?? '',
+    claims: claimNames(w.volumes),
+    classes: [...classes],
+  };
 }
 
 /**

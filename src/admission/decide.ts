@@ -1,4 +1,10 @@
-import { ANNOTATION, KUBERNETES_DEFAULT_SCHEDULER, LABEL, annotationBool, parseBool } from '../contract/index.js';
+import {
+  ANNOTATION,
+  KUBERNETES_DEFAULT_SCHEDULER,
+  LABEL,
+  annotationBool,
+  parseBool,
+} from '../contract/index.js';
 import type { ClusterReader } from '../cluster/view.js';
 import { resolveClaimTemplates, resolvePodVolumes } from '../resolution/resolve.js';
 import type { ResolvedVolume } from '../resolution/types.js';
@@ -53,7 +59,14 @@ function verdict(
   subject: string,
   extra: Partial<Pick<Decision, 'patch' | 'warnings' | 'volumes'>> = {},
 ): Decision {
-  return { outcome, reason, subject, patch: extra.patch ?? [], warnings: extra.warnings ?? [], volumes: extra.volumes ?? [] };
+  return {
+    outcome,
+    reason,
+    subject,
+    patch: extra.patch ?? [],
+    warnings: extra.warnings ?? [],
+    volumes: extra.volumes ?? [],
+  };
 }
 
 function describe(v: ResolvedVolume): string {
@@ -91,7 +104,10 @@ export function decide(req: MutationRequest, reader: ClusterReader, config: Muta
   const managed = volumes.filter((v) => v.managed);
   if (managed.length === 0) {
     return warnings.length > 0
-      ? verdict('unknown-volume', `no managed volume known: ${warnings.length} claim(s) not found`, subject, { warnings, volumes })
+      ? verdict('unknown-volume', `no managed volume known: ${warnings.length} claim(s) not found`, subject, {
+          warnings,
+          volumes,
+        })
       : verdict('no-managed-volume', 'no volume uses a managed provisioner', subject, { volumes });
   }
   const why = `managed storage: ${managed.map(describe).join(', ')}`;
@@ -100,15 +116,27 @@ export function decide(req: MutationRequest, reader: ClusterReader, config: Muta
     return verdict('already-set', `schedulerName is already ${current}`, subject, { warnings, volumes });
   }
   const replaceable =
-    current === undefined || current === '' || current === KUBERNETES_DEFAULT_SCHEDULER || config.overrideSchedulers.has(current);
+    current === undefined ||
+    current === '' ||
+    current === KUBERNETES_DEFAULT_SCHEDULER ||
+    config.overrideSchedulers.has(current);
   if (!replaceable) {
-    return verdict('explicit-scheduler', `schedulerName ${current} was chosen explicitly and is kept`, subject, {
-      warnings,
-      volumes,
-    });
+    return verdict(
+      'explicit-scheduler',
+      `schedulerName ${current} was chosen explicitly and is kept`,
+      subject,
+      {
+        warnings,
+        volumes,
+      },
+    );
   }
   const patch: PatchOp[] = [{ op: 'add', path: schedulerNamePath(kind), value: config.schedulerName }];
-  return verdict('patched', `schedulerName set to ${config.schedulerName}: ${why}`, subject, { patch, warnings, volumes });
+  return verdict('patched', `schedulerName set to ${config.schedulerName}: ${why}`, subject, {
+    patch,
+    warnings,
+    volumes,
+  });
 }
 
 function optedOut(
@@ -117,7 +145,8 @@ function optedOut(
   reader: ClusterReader,
 ): { outcome: Outcome; reason: string } | undefined {
   const key = ANNOTATION.disableAdmissionController;
-  if (annotationBool(w.annotations, key) === true) return { outcome: 'opted-out', reason: `annotation ${key} is true` };
+  if (annotationBool(w.annotations, key) === true)
+    return { outcome: 'opted-out', reason: `annotation ${key} is true` };
   if (annotationBool(w.templateAnnotations, key) === true) {
     return { outcome: 'opted-out', reason: `pod template annotation ${key} is true` };
   }
@@ -125,7 +154,10 @@ function optedOut(
   // CLI and a configuration without the selector agree with the cluster.
   const ns = namespace ? reader.namespace(namespace) : undefined;
   if (ns && parseBool(ns.labels[LABEL.disableAdmissionController]) === true) {
-    return { outcome: 'namespace-opted-out', reason: `namespace ${namespace} is labelled ${LABEL.disableAdmissionController}=true` };
+    return {
+      outcome: 'namespace-opted-out',
+      reason: `namespace ${namespace} is labelled ${LABEL.disableAdmissionController}=true`,
+    };
   }
   return undefined;
 }

@@ -16,7 +16,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function decodeReview(body: unknown): Decoded<AdmissionReviewIn> {
   if (!isRecord(body)) return { ok: false, problem: 'body is not a JSON object' };
   const { apiVersion, kind, request } = body;
-  if (kind !== 'AdmissionReview') return { ok: false, problem: `kind is ${JSON.stringify(kind)}, want "AdmissionReview"` };
+  if (kind !== 'AdmissionReview')
+    return { ok: false, problem: `kind is ${JSON.stringify(kind)}, want "AdmissionReview"` };
   if (apiVersion !== ADMISSION_V1 && apiVersion !== ADMISSION_V1BETA1) {
     return {
       ok: false,
@@ -28,11 +29,19 @@ export function decodeReview(body: unknown): Decoded<AdmissionReviewIn> {
     return { ok: false, problem: 'request.uid is missing or not a non-empty string' };
   }
   const gvk = request.kind;
-  if (!isRecord(gvk) || typeof gvk.kind !== 'string' || typeof gvk.version !== 'string' || typeof (gvk.group ?? '') !== 'string') {
+  if (
+    !isRecord(gvk) ||
+    typeof gvk.kind !== 'string' ||
+    typeof gvk.version !== 'string' ||
+    typeof (gvk.group ?? '') !== 'string'
+  ) {
     return { ok: false, problem: 'request.kind must be an object with string group, version and kind' };
   }
   if (typeof request.operation !== 'string' || !OPERATIONS.includes(request.operation)) {
-    return { ok: false, problem: `request.operation ${JSON.stringify(request.operation)} is not one of ${OPERATIONS.join(', ')}` };
+    return {
+      ok: false,
+      problem: `request.operation ${JSON.stringify(request.operation)} is not one of ${OPERATIONS.join(', ')}`,
+    };
   }
   for (const field of ['namespace', 'name', 'subResource'] as const) {
     const v = request[field];
@@ -64,6 +73,7 @@ export function decodeReview(body: unknown): Decoded<AdmissionReviewIn> {
 
 /** The UID of a body that failed decoding, when one can be found, so even an error echoes it. */
 export function salvageUid(body: unknown): string {
-  if (isRecord(body) && isRecord(body.request) && typeof body.request.uid === 'string') return body.request.uid;
+  if (isRecord(body) && isRecord(body.request) && typeof body.request.uid === 'string')
+    return body.request.uid;
   return '';
 }

@@ -16,7 +16,12 @@ export interface WorkloadKind {
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   { group: '', kind: 'Pod', operations: ['CREATE'], templatePath: [] },
   { group: 'apps', kind: 'Deployment', operations: ['CREATE', 'UPDATE'], templatePath: ['spec', 'template'] },
-  { group: 'apps', kind: 'StatefulSet', operations: ['CREATE', 'UPDATE'], templatePath: ['spec', 'template'] },
+  {
+    group: 'apps',
+    kind: 'StatefulSet',
+    operations: ['CREATE', 'UPDATE'],
+    templatePath: ['spec', 'template'],
+  },
   { group: 'apps', kind: 'ReplicaSet', operations: ['CREATE', 'UPDATE'], templatePath: ['spec', 'template'] },
   { group: 'batch', kind: 'Job', operations: ['CREATE', 'UPDATE'], templatePath: ['spec', 'template'] },
   {
@@ -76,14 +81,22 @@ export function readWorkload(object: unknown, kind: WorkloadKind): WorkloadView 
   const isPod = kind.templatePath.length === 0;
   const spec = rec(root.spec);
   return {
-    name: typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '',
+    name:
+      typeof meta.name === 'string'
+        ? meta.name
+        : typeof meta.generateName === 'string'
+          ? `${meta.generateName}*`
+          : '',
     namespace: typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined,
     annotations: stringMap(meta.annotations),
     templateAnnotations: isPod ? {} : stringMap(rec(template?.metadata)?.annotations),
     hasPodSpec: podSpec !== undefined,
     schedulerName: typeof podSpec?.schedulerName === 'string' ? podSpec.schedulerName : undefined,
     volumes: objects<PodVolume>(podSpec?.volumes).map(sanitizeVolume),
-    claimTemplates: kind.kind === 'StatefulSet' ? objects<ClaimTemplate>(spec?.volumeClaimTemplates).map(sanitizeTemplate) : [],
+    claimTemplates:
+      kind.kind === 'StatefulSet'
+        ? objects<ClaimTemplate>(spec?.volumeClaimTemplates).map(sanitizeTemplate)
+        : [],
   };
 }
 
@@ -113,7 +126,10 @@ function sanitizeTemplate(t: ClaimTemplate): ClaimTemplate {
   const meta = rec(raw.metadata);
   const cls = rec(raw.spec)?.storageClassName;
   return {
-    metadata: { name: typeof meta?.name === 'string' ? meta.name : undefined, annotations: stringMap(meta?.annotations) },
+    metadata: {
+      name: typeof meta?.name === 'string' ? meta.name : undefined,
+      annotations: stringMap(meta?.annotations),
+    },
     spec: { storageClassName: typeof cls === 'string' ? cls : null },
   };
 }

@@ -34,7 +34,11 @@ function settingOptions(): Options {
 
 /** Parses argv (after the command name) strictly: an unknown flag is an error that names it. */
 export function parseCommandArgs(argv: readonly string[], own: readonly CommandFlag[]): ParsedArgs {
-  const options: Options = { ...settingOptions(), config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  const options: Options = {
+    ...settingOptions(),
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const f of own) {
     options[f.name] = { type: f.type, multiple: f.multiple ?? false, ...(f.short ? { short: f.short } : {}) };
   }
@@ -68,7 +72,12 @@ function describeDefault(spec: OptionSpec): string {
 }
 
 /** `--help`: every setting's flag, environment variable and config-file key, then the command's own flags. */
-export function helpText(usage: string, summary: string, own: readonly CommandFlag[], scopes: readonly string[]): string {
+export function helpText(
+  usage: string,
+  summary: string,
+  own: readonly CommandFlag[],
+  scopes: readonly string[],
+): string {
   const lines = [`Usage: ${usage}`, '', summary, ''];
   if (own.length > 0) {
     lines.push('Command flags:');
@@ -86,6 +95,9 @@ export function helpText(usage: string, summary: string, own: readonly CommandFl
     const choices = spec.choices ? ` [${spec.choices.join(', ')}]` : '';
     lines.push(`      ${spec.help}${choices}${describeDefault(spec)}`);
   }
-  lines.push('  --config FILE', '      YAML or JSON file of settings by config-file key; flags beat environment beats file');
+  lines.push(
+    '  --config FILE',
+    '      YAML or JSON file of settings by config-file key; flags beat environment beats file',
+  );
   return lines.join('\n');
 }

@@ -30,7 +30,9 @@ export function loadConfig(args: ParsedArgs, env: Readonly<Record<string, string
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new ConfigError(`cannot read config file ${path} (--config / KUBE_CONVERGE_CONFIG): ${(e as Error).message}`);
+      throw new ConfigError(
+        `cannot read config file ${path} (--config / KUBE_CONVERGE_CONFIG): ${(e as Error).message}`,
+      );
     }
     file = parseConfigFile(text, path);
   }

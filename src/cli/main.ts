@@ -11,7 +11,10 @@ const COMMANDS: readonly Command[] = [serveCommand, mutateCommand, scoreCommand,
 function usage(): string {
   const lines = ['Usage: kube-converge <command> [flags]', '', 'Commands:'];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(8)} ${c.summary.split('\n')[0] ?? ''}`);
-  lines.push('', 'Run `kube-converge <command> --help` for its flags, environment variables and config-file keys.');
+  lines.push(
+    '',
+    'Run `kube-converge <command> --help` for its flags, environment variables and config-file keys.',
+  );
   return lines.join('\n');
 }
 

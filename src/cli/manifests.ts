@@ -12,7 +12,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Flattens `kind: List` (and `*List`) documents into their items. */
 function flatten(doc: unknown): unknown[] {
-  if (isRecord(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items)) {
+  if (
+    isRecord(doc) &&
+    typeof doc.kind === 'string' &&
+    doc.kind.endsWith('List') &&
+    Array.isArray(doc.items)
+  ) {
     return doc.items.flatMap(flatten);
   }
   return doc === null || doc === undefined ? [] : [doc];
@@ -27,10 +32,13 @@ export function parseManifests(text: string, source: string): unknown[] {
   const out: unknown[] = [];
   parseAllDocuments(text).forEach((doc, i) => {
     if (doc.errors.length > 0) {
-      throw new ManifestInputError(`${source}: document ${i + 1} is not valid YAML/JSON: ${doc.errors[0]?.message ?? ''}`);
+      throw new ManifestInputError(
+        `${source}: document ${i + 1} is not valid YAML/JSON: ${doc.errors[0]?.message ?? ''}`,
+      );
     }
     for (const obj of flatten(doc.toJS())) {
-      if (!isRecord(obj)) throw new ManifestInputError(`${source}: document ${i + 1} is not a Kubernetes object`);
+      if (!isRecord(obj))
+        throw new ManifestInputError(`${source}: document ${i + 1} is not a Kubernetes object`);
       out.push(obj);
     }
   });

@@ -39,7 +39,8 @@ export function mutateManifests(
       reader,
       config,
     );
-    const patchedObject = decision.patch.length > 0 ? jsonpatch.apply_patch(object, [...decision.patch]) : object;
+    const patchedObject =
+      decision.patch.length > 0 ? jsonpatch.apply_patch(object, [...decision.patch]) : object;
     return { object: patchedObject, decision };
   });
 }
@@ -50,7 +51,9 @@ export function explain(d: Decision): string[] {
   for (const v of d.volumes) {
     const what = v.claim ? `PVC ${v.claim.namespace}/${v.claim.name}` : v.source;
     const verdict = v.unknown ? 'unknown' : v.managed ? 'managed' : 'not managed';
-    lines.push(`#   volume ${v.volume || '(unnamed)'}: ${what} -> ${v.via}${v.provisioner ? ` = ${v.provisioner}` : ''} (${verdict})`);
+    lines.push(
+      `#   volume ${v.volume || '(unnamed)'}: ${what} -> ${v.via}${v.provisioner ? ` = ${v.provisioner}` : ''} (${verdict})`,
+    );
   }
   for (const w of d.warnings) lines.push(`#   warning: ${w}`);
   return lines;

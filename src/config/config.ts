@@ -43,16 +43,27 @@ function names(spec: OptionSpec): string {
 }
 
 function fail(spec: OptionSpec, origin: Origin, why: string): never {
-  throw new ConfigError(`invalid ${origin.where} value ${JSON.stringify(origin.raw)} for ${names(spec)}: ${why}`);
+  throw new ConfigError(
+    `invalid ${origin.where} value ${JSON.stringify(origin.raw)} for ${names(spec)}: ${why}`,
+  );
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, mi: 1024 ** 2, g: 1e9, gi: 1024 ** 3 };
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  ki: 1024,
+  m: 1e6,
+  mi: 1024 ** 2,
+  g: 1e9,
+  gi: 1024 ** 3,
+};
 
 function toInt(spec: OptionSpec, origin: Origin, text: string, units: boolean): number {
   const m = /^\s*(\d+)\s*([a-z]*?)(b)?\s*$/i.exec(text);
   const unit = m?.[2]?.toLowerCase() ?? '';
   const mult = units ? BYTE_UNITS[unit] : unit === '' ? 1 : undefined;
-  if (!m || mult === undefined) fail(spec, origin, units ? 'want a whole number of bytes, e.g. 7340032 or 7Mi' : 'want a whole number');
+  if (!m || mult === undefined)
+    fail(spec, origin, units ? 'want a whole number of bytes, e.g. 7340032 or 7Mi' : 'want a whole number');
   const n = Number(m[1]) * mult;
   if (spec.min !== undefined && n < spec.min) fail(spec, origin, `must be at least ${spec.min}`);
   if (spec.max !== undefined && n > spec.max) fail(spec, origin, `must be at most ${spec.max}`);
@@ -113,7 +124,8 @@ export function parseConfigFile(text: string, path: string): Record<string, unkn
     throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(e as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path} must hold a mapping of settings`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`config file ${path} must hold a mapping of settings`);
   return doc as Record<string, unknown>;
 }
 
@@ -133,7 +145,8 @@ export function buildConfig(src: ConfigSources): Config {
     let origin: Origin | undefined;
     if (src.flags[spec.key] !== undefined) origin = { where: `--${flagOf(spec)}`, raw: src.flags[spec.key] };
     else if (env !== undefined && env !== '') origin = { where: envOf(spec), raw: env };
-    else if (file[spec.key] !== undefined && file[spec.key] !== null) origin = { where: `config key "${spec.key}"`, raw: file[spec.key] };
+    else if (file[spec.key] !== undefined && file[spec.key] !== null)
+      origin = { where: `config key "${spec.key}"`, raw: file[spec.key] };
     out[spec.key] = origin ? coerce(spec, origin) : spec.default;
   }
   const config = out as unknown as Config;
@@ -144,14 +157,21 @@ export function buildConfig(src: ConfigSources): Config {
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function validate(c: Config): void {
-  const spec = (key: string): OptionSpec => (OPTIONS as readonly OptionSpec[]).find((o) => o.key === key) as OptionSpec;
-  const bad = (key: string, raw: unknown, why: string): never => fail(spec(key), { where: 'configured', raw }, why);
+  const spec = (key: string): OptionSpec =>
+    (OPTIONS as readonly OptionSpec[]).find((o) => o.key === key) as OptionSpec;
+  const bad = (key: string, raw: unknown, why: string): never =>
+    fail(spec(key), { where: 'configured', raw }, why);
   if (!DNS1123_SUBDOMAIN.test(c.schedulerName) || c.schedulerName.length > 253) {
-    bad('schedulerName', c.schedulerName, 'a scheduler name must be a DNS-1123 subdomain (Kubernetes validates pod.spec.schedulerName so)');
+    bad(
+      'schedulerName',
+      c.schedulerName,
+      'a scheduler name must be a DNS-1123 subdomain (Kubernetes validates pod.spec.schedulerName so)',
+    );
   }
   if (c.provisioners.length === 0) bad('provisioners', c.provisioners, 'at least one provisioner is needed');
   if (c.placement.length === 0) bad('placement', c.placement, 'at least one placement source is needed');
-  if (new Set(c.placement).size !== c.placement.length) bad('placement', c.placement, 'a source is listed twice');
+  if (new Set(c.placement).size !== c.placement.length)
+    bad('placement', c.placement, 'a source is listed twice');
   if (Boolean(c.tlsCertFile) !== Boolean(c.tlsKeyFile)) {
     bad('tlsCertFile', c.tlsCertFile ?? '', '--tls-cert-file and --tls-key-file go together');
   }
@@ -159,5 +179,6 @@ function validate(c: Config): void {
     bad('bindAddress', c.bindAddress, 'want an IP address');
   }
   const ports = [c.webhookPort, c.extenderPort, c.metricsPort].filter((p) => p !== 0);
-  if (new Set(ports).size !== ports.length) bad('webhookPort', ports, 'the webhook, extender and metrics ports must differ');
+  if (new Set(ports).size !== ports.length)
+    bad('webhookPort', ports, 'the webhook, extender and metrics ports must differ');
 }

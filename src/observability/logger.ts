@@ -13,7 +13,10 @@ export function createLogger(level: string, fd = 2): Logger {
       base: { app: 'kube-converge' },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Never log credentials, even by accident of a spread object.
-      redact: { paths: ['*.token', '*.authorization', '*.key', '*.password', 'headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: ['*.token', '*.authorization', '*.key', '*.password', 'headers.authorization'],
+        censor: '[redacted]',
+      },
     },
     pino.destination({ dest: fd, sync: false }),
   );

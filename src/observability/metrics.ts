@@ -33,6 +33,24 @@ export class Metrics {
     help: 'Pod volumes whose PVC did not exist even after a live read (admitted unchanged, with a warning)',
     registers: [this.registry],
   });
+  readonly liveReadResults = new Counter({
+    name: 'kube_converge_cache_live_read_results_total',
+    help: 'Live API reads by object kind and result (found, not-found, error)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly watchErrors = new Counter({
+    name: 'kube_converge_cache_watch_errors_total',
+    help: 'Watches that ended abnormally, by object kind and reason (expired: relist)',
+    labelNames: ['kind', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly relists = new Counter({
+    name: 'kube_converge_cache_relists_total',
+    help: 'Full lists of an object kind (start, expired watch, reconnect)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly rejected = new Counter({
     name: 'kube_converge_http_rejected_total',
     help: 'HTTP requests refused before reaching a handler, by server and status code',

@@ -10,9 +10,17 @@ export interface ErrorBody {
   error: { code: number; message: string };
 }
 
-export function sendError(res: Response, code: number, message: string, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: Response,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
-  res.status(code).set(headers).json({ error: { code, message } } satisfies ErrorBody);
+  res
+    .status(code)
+    .set(headers)
+    .json({ error: { code, message } } satisfies ErrorBody);
 }
 
 export class HttpError extends Error {
@@ -75,7 +83,12 @@ export function bodyOf(res: Response): unknown {
  * and kube-scheduler) always sends `application/json`; anything else is a client we do not know.
  */
 export function jsonBody(opts: { limit: number; metrics: Metrics; server: string }): RequestHandler {
-  const refuse = (res: Response, code: number, message: string, headers: Record<string, string> = {}): void => {
+  const refuse = (
+    res: Response,
+    code: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void => {
     opts.metrics.rejected.inc({ server: opts.server, code: String(code) });
     sendError(res, code, message, headers);
   };

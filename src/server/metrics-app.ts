@@ -4,7 +4,10 @@ import { errorHandler, getOnly, notFound } from './edge.js';
 import { mountProbes, type ReadinessCheck } from './probes.js';
 
 /** Plain-HTTP `GET /metrics` (Prometheus text format) plus the probes. */
-export function createMetricsApp(metrics: Metrics, readiness: Readonly<Record<string, ReadinessCheck>>): Express {
+export function createMetricsApp(
+  metrics: Metrics,
+  readiness: Readonly<Record<string, ReadinessCheck>>,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   mountProbes(app, readiness);

@@ -24,6 +24,8 @@ export interface ServeDeps {
   readonly tls: TlsSource;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Why the cache is too old to trust, if it is (informer watches down for long). */
+  readonly staleness?: () => string | undefined;
   /** Builds the extender app (src/extender) when the extender port is not 0. */
   readonly extenderApp?: (readiness: Readonly<Record<string, ReadinessCheck>>) => Express;
 }
@@ -45,7 +47,7 @@ export async function startServers(deps: ServeDeps): Promise<RunningServers> {
   const { config, view, tls, logger, metrics } = deps;
   let draining = false;
   const readiness: Record<string, ReadinessCheck> = {
-    cache: () => (view.synced ? undefined : 'the cluster cache has not synced yet'),
+    cache: () => (view.synced ? deps.staleness?.() : 'the cluster cache has not synced yet'),
     certificate: () => (tls.loaded ? undefined : 'no serving certificate is loaded'),
     shutdown: () => (draining ? 'shutting down' : undefined),
   };

@@ -26,8 +26,10 @@ export function createWebhookApp(deps: WebhookDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   mountProbes(app, deps.readiness);
-  app.all('/mutate', jsonBody({ limit: deps.maxBodyBytes, metrics: deps.metrics, server: 'webhook' }), (req, res) =>
-    handleMutate(deps, req, res),
+  app.all(
+    '/mutate',
+    jsonBody({ limit: deps.maxBodyBytes, metrics: deps.metrics, server: 'webhook' }),
+    (req, res) => handleMutate(deps, req, res),
   );
   app.use(notFound);
   app.use(errorHandler);

@@ -17,7 +17,15 @@ export const sc = (name: string, provisioner: string, extra: Partial<SlimStorage
 
 export const pvc = (namespace: string, name: string, extra: Partial<SlimPVC> = {}): SlimObject => ({
   kind: 'PersistentVolumeClaim',
-  obj: { namespace, name, annotations: {}, storageClassName: null, volumeName: '', phase: 'Pending', ...extra },
+  obj: {
+    namespace,
+    name,
+    annotations: {},
+    storageClassName: null,
+    volumeName: '',
+    phase: 'Pending',
+    ...extra,
+  },
 });
 
 export const pv = (name: string, extra: Partial<SlimPV> = {}): SlimObject => ({
@@ -27,7 +35,14 @@ export const pv = (name: string, extra: Partial<SlimPV> = {}): SlimObject => ({
 
 export const node = (name: string, extra: Partial<SlimNode> = {}): SlimObject => ({
   kind: 'Node',
-  obj: { name, labels: { 'kubernetes.io/hostname': name }, unschedulable: false, ready: true, internalIPs: [], ...extra },
+  obj: {
+    name,
+    labels: { 'kubernetes.io/hostname': name },
+    unschedulable: false,
+    ready: true,
+    internalIPs: [],
+    ...extra,
+  },
 });
 
 export const ns = (name: string, labels: Record<string, string> = {}): SlimObject => ({

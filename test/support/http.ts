@@ -13,7 +13,12 @@ let cached: Promise<TestTls> | undefined;
 export function testTls(): Promise<TestTls> {
   cached ??= (async () => {
     const ca = await makeCA({ commonName: 'test CA', validDays: 2 });
-    const serving = await makeServingCert({ ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validDays: 2 });
+    const serving = await makeServingCert({
+      ca,
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      validDays: 2,
+    });
     return { ca, serving };
   })();
   return cached;

@@ -14,7 +14,12 @@ import { node, ns, pv, pvc, sc, store } from '../../support/cluster.js';
 import { StaticView } from '../../support/static-view.js';
 import { freePort, postJson, send, testTls } from '../../support/http.js';
 
-const review = (apiVersion: string, uid: string, object: unknown, kind = { group: '', version: 'v1', kind: 'Pod' }) => ({
+const review = (
+  apiVersion: string,
+  uid: string,
+  object: unknown,
+  kind = { group: '', version: 'v1', kind: 'Pod' },
+) => ({
   apiVersion,
   kind: 'AdmissionReview',
   request: { uid, kind, operation: 'CREATE', namespace: 'shop', object },
@@ -23,9 +28,13 @@ const pod = (claimName: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { generateName: 'p-', namespace: 'shop' },
-  spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName } }] },
+  spec: {
+    containers: [{ name: 'c', image: 'busybox' }],
+    volumes: [{ name: 'd', persistentVolumeClaim: { claimName } }],
+  },
 });
-const decodePatch = (response: { patch?: string }) => JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8'));
+const decodePatch = (response: { patch?: string }) =>
+  JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8'));
 
 describe('the webhook over HTTPS, in process', () => {
   let dir: string;
@@ -94,7 +103,9 @@ describe('the webhook over HTTPS, in process', () => {
     expect(body.response.uid).toBe('uid-1');
     expect(body.response.allowed).toBe(true);
     expect(body.response.patchType).toBe('JSONPatch');
-    expect(decodePatch(body.response)).toEqual([{ op: 'add', path: '/spec/schedulerName', value: 'kube-converge' }]);
+    expect(decodePatch(body.response)).toEqual([
+      { op: 'add', path: '/spec/schedulerName', value: 'kube-converge' },
+    ]);
     expect(body.response.auditAnnotations.decision).toMatch(/^patched: schedulerName set to kube-converge/);
   });
 
@@ -107,7 +118,11 @@ describe('the webhook over HTTPS, in process', () => {
     };
     const res = await postJson(
       `${base}/mutate`,
-      review('admission.k8s.io/v1beta1', 'uid-2', deployment, { group: 'apps', version: 'v1', kind: 'Deployment' }),
+      review('admission.k8s.io/v1beta1', 'uid-2', deployment, {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+      }),
       ca,
     );
     const body = res.json();
@@ -117,7 +132,9 @@ describe('the webhook over HTTPS, in process', () => {
   });
 
   it('allows unmanaged storage with no patch', async () => {
-    const body = (await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-3', pod('scratch')), ca)).json();
+    const body = (
+      await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-3', pod('scratch')), ca)
+    ).json();
     expect(body.response).toMatchObject({ uid: 'uid-3', allowed: true });
     expect(body.response.patch).toBeUndefined();
     expect(body.response.patchType).toBeUndefined();
@@ -126,7 +143,9 @@ describe('the webhook over HTTPS, in process', () => {
 
   it('a claim created a moment ago is found by one live read', async () => {
     const before = view.liveReads;
-    const body = (await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-4', pod('just-created')), ca)).json();
+    const body = (
+      await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-4', pod('just-created')), ca)
+    ).json();
     expect(body.response.patchType).toBe('JSONPatch');
     expect(view.liveReads - before).toBeGreaterThanOrEqual(1);
     const metrics = (await send(metricsUrl, { method: 'GET' })).text;
@@ -134,7 +153,9 @@ describe('the webhook over HTTPS, in process', () => {
   });
 
   it('a claim that does not exist: admitted unchanged, with a warning and a counted metric', async () => {
-    const body = (await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-5', pod('ghost')), ca)).json();
+    const body = (
+      await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-5', pod('ghost')), ca)
+    ).json();
     expect(body.response.allowed).toBe(true);
     expect(body.response.patch).toBeUndefined();
     expect(body.response.warnings[0]).toContain('PVC shop/ghost not found');
@@ -144,10 +165,40 @@ describe('the webhook over HTTPS, in process', () => {
   });
 
   it.each([
-    ['not JSON', { body: '{"apiVersion":', headers: { 'content-type': 'application/json' } }, 400, /not valid JSON/],
-    ['a malformed review', { body: JSON.stringify({ kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1', request: { uid: 'x' } }), headers: { 'content-type': 'application/json' } }, 400, /request.kind/],
-    ['a body over the limit', { body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }), headers: { 'content-type': 'application/json' } }, 413, /over the limit of 65536 bytes/],
-    ['the wrong content type', { body: '{}', headers: { 'content-type': 'text/plain' } }, 415, /content type "text\/plain"/],
+    [
+      'not JSON',
+      { body: '{"apiVersion":', headers: { 'content-type': 'application/json' } },
+      400,
+      /not valid JSON/,
+    ],
+    [
+      'a malformed review',
+      {
+        body: JSON.stringify({
+          kind: 'AdmissionReview',
+          apiVersion: 'admission.k8s.io/v1',
+          request: { uid: 'x' },
+        }),
+        headers: { 'content-type': 'application/json' },
+      },
+      400,
+      /request.kind/,
+    ],
+    [
+      'a body over the limit',
+      {
+        body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }),
+        headers: { 'content-type': 'application/json' },
+      },
+      413,
+      /over the limit of 65536 bytes/,
+    ],
+    [
+      'the wrong content type',
+      { body: '{}', headers: { 'content-type': 'text/plain' } },
+      415,
+      /content type "text\/plain"/,
+    ],
     ['the wrong method', { method: 'GET' }, 405, /method GET is not allowed on \/mutate/],
   ])('refuses %s with a JSON error', async (_what, opts, status, message) => {
     const res = await send(`${base}/mutate`, { ...opts, ca });
@@ -157,14 +208,25 @@ describe('the webhook over HTTPS, in process', () => {
   });
 
   it('an unknown path is a 404 with a JSON error', async () => {
-    const res = await send(`${base}/validate`, { method: 'POST', ca, body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await send(`${base}/validate`, {
+      method: 'POST',
+      ca,
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(404);
     expect(res.json().error.code).toBe(404);
   });
 
   it('still answers correctly after bad input', async () => {
-    await send(`${base}/mutate`, { body: '\u0000\u0001', headers: { 'content-type': 'application/json' }, ca });
-    const body = (await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-6', pod('data')), ca)).json();
+    await send(`${base}/mutate`, {
+      body: '\u0000\u0001',
+      headers: { 'content-type': 'application/json' },
+      ca,
+    });
+    const body = (
+      await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-6', pod('data')), ca)
+    ).json();
     expect(body.response.uid).toBe('uid-6');
     expect(body.response.patchType).toBe('JSONPatch');
   });
@@ -184,25 +246,36 @@ describe('the webhook over HTTPS, in process', () => {
 
   it('serves a certificate swapped on disk without a restart', async () => {
     const tls = await testTls();
-    const fresh = await makeServingCert({ ca: tls.ca, dnsNames: ['localhost', 'swapped.example'], ipAddresses: ['127.0.0.1'], validDays: 1 });
+    const fresh = await makeServingCert({
+      ca: tls.ca,
+      dnsNames: ['localhost', 'swapped.example'],
+      ipAddresses: ['127.0.0.1'],
+      validDays: 1,
+    });
     const serialOf = (pem: string) => new X509Certificate(pem).serialNumber;
     const served = () =>
       new Promise<string>((resolve, reject) => {
-        const socket = connect({ host: '127.0.0.1', port: running.ports.webhook, ca, servername: 'localhost' }, () => {
-          const cert = socket.getPeerX509Certificate();
-          socket.end();
-          resolve(cert?.serialNumber ?? '');
-        });
+        const socket = connect(
+          { host: '127.0.0.1', port: running.ports.webhook, ca, servername: 'localhost' },
+          () => {
+            const cert = socket.getPeerX509Certificate();
+            socket.end();
+            resolve(cert?.serialNumber ?? '');
+          },
+        );
         socket.on('error', reject);
       });
     expect(await served()).toBe(serialOf(readFileSync(join(dir, 'tls.crt'), 'utf8')));
     writeFileSync(join(dir, 'tls.key'), fresh.key);
     writeFileSync(join(dir, 'tls.crt'), fresh.cert);
     const deadline = Date.now() + 5000;
-    while ((await served()) !== serialOf(fresh.cert) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await served()) !== serialOf(fresh.cert) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await served()).toBe(serialOf(fresh.cert));
     // and it still admits
-    const body = (await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-7', pod('data')), ca)).json();
+    const body = (
+      await postJson(`${base}/mutate`, review('admission.k8s.io/v1', 'uid-7', pod('data')), ca)
+    ).json();
     expect(body.response.uid).toBe('uid-7');
   });
 });

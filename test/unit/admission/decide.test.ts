@@ -31,7 +31,10 @@ const cluster = (defaultClass: string | null = 'px') =>
     // a PV not (yet) known: fall through to the PVC's annotations and class
     pvc('apps', 'bound-pv-unknown', { volumeName: 'pv-nowhere', storageClassName: 'px' }),
     // 1.2 PVC annotations, GA before beta, beating the class
-    pvc('apps', 'ann-ga', { storageClassName: 'local', annotations: { 'volume.kubernetes.io/storage-provisioner': PX } }),
+    pvc('apps', 'ann-ga', {
+      storageClassName: 'local',
+      annotations: { 'volume.kubernetes.io/storage-provisioner': PX },
+    }),
     pvc('apps', 'ann-beta', {
       storageClassName: 'local',
       annotations: { 'volume.beta.kubernetes.io/storage-provisioner': PX },
@@ -55,7 +58,10 @@ const cluster = (defaultClass: string | null = 'px') =>
 
 const claimVolume = (claimName: string) => ({ name: 'data', persistentVolumeClaim: { claimName } });
 
-function podReq(volumes: unknown[], extra: { annotations?: Record<string, string>; schedulerName?: string; namespace?: string | null } = {}): MutationRequest {
+function podReq(
+  volumes: unknown[],
+  extra: { annotations?: Record<string, string>; schedulerName?: string; namespace?: string | null } = {},
+): MutationRequest {
   const metadata: Record<string, unknown> = { name: 'p' };
   if (extra.namespace !== null) metadata.namespace = extra.namespace ?? 'apps';
   if (extra.annotations) metadata.annotations = extra.annotations;
@@ -100,18 +106,44 @@ describe('volume resolution (contract §2): does this claim make the pod managed
 
   it('the newest default class wins, as in Kubernetes', () => {
     const s = cluster(null);
-    s.upsert(sc('old-default', 'rancher.io/local-path', { isDefault: true, creationTimestamp: '2023-01-01T00:00:00Z' }));
+    s.upsert(
+      sc('old-default', 'rancher.io/local-path', {
+        isDefault: true,
+        creationTimestamp: '2023-01-01T00:00:00Z',
+      }),
+    );
     s.upsert(sc('new-default', PX, { isDefault: true, creationTimestamp: '2025-01-01T00:00:00Z' }));
     expect(decide(podReq([claimVolume('class-null')]), s, config).outcome).toBe('patched');
-    s.upsert(sc('newest-default', 'rancher.io/local-path', { isDefault: true, creationTimestamp: '2026-01-01T00:00:00Z' }));
+    s.upsert(
+      sc('newest-default', 'rancher.io/local-path', {
+        isDefault: true,
+        creationTimestamp: '2026-01-01T00:00:00Z',
+      }),
+    );
     expect(decide(podReq([claimVolume('class-null')]), s, config).outcome).toBe('no-managed-volume');
   });
 
   it.each([
-    ['generic ephemeral, managed class', { name: 'e', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'px' } } } }, true],
-    ['generic ephemeral, other class', { name: 'e', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'local' } } } }, false],
-    ['generic ephemeral, default class', { name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } }, true],
-    ['generic ephemeral, "" class', { name: 'e', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: '' } } } }, false],
+    [
+      'generic ephemeral, managed class',
+      { name: 'e', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'px' } } } },
+      true,
+    ],
+    [
+      'generic ephemeral, other class',
+      { name: 'e', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'local' } } } },
+      false,
+    ],
+    [
+      'generic ephemeral, default class',
+      { name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } },
+      true,
+    ],
+    [
+      'generic ephemeral, "" class',
+      { name: 'e', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: '' } } } },
+      false,
+    ],
     ['inline CSI, managed driver', { name: 'i', csi: { driver: PX } }, true],
     ['inline CSI, other driver', { name: 'i', csi: { driver: 'secrets-store.csi.k8s.io' } }, false],
     ['in-tree portworxVolume', { name: 'x', portworxVolume: { volumeID: 'v1' } }, true],
@@ -129,23 +161,53 @@ describe('volume resolution (contract §2): does this claim make the pod managed
   });
 
   it('one managed volume among others is enough', () => {
-    const d = decide(podReq([{ name: 'tmp', emptyDir: {} }, claimVolume('class-local'), claimVolume('bound-csi')]), cluster(), config);
+    const d = decide(
+      podReq([{ name: 'tmp', emptyDir: {} }, claimVolume('class-local'), claimVolume('bound-csi')]),
+      cluster(),
+      config,
+    );
     expect(d.outcome).toBe('patched');
     expect(d.volumes.map((v) => v.managed)).toEqual([false, true]);
   });
 });
 
 describe('kinds and operations (contract §3)', () => {
-  const template = (volumes: unknown[]) => ({ metadata: { labels: { app: 'a' } }, spec: { containers: [], volumes } });
+  const template = (volumes: unknown[]) => ({
+    metadata: { labels: { app: 'a' } },
+    spec: { containers: [], volumes },
+  });
   const objects: Record<string, { group: string; object: Record<string, unknown>; path: string[] }> = {
-    Pod: { group: '', object: { metadata: { name: 'p', namespace: 'apps' }, spec: { volumes: [claimVolume('class-px')] } }, path: ['spec'] },
-    Deployment: { group: 'apps', object: { metadata: { name: 'd' }, spec: { template: template([claimVolume('class-px')]) } }, path: ['spec', 'template', 'spec'] },
-    ReplicaSet: { group: 'apps', object: { metadata: { name: 'r' }, spec: { template: template([claimVolume('class-px')]) } }, path: ['spec', 'template', 'spec'] },
-    StatefulSet: { group: 'apps', object: { metadata: { name: 's' }, spec: { template: template([claimVolume('class-px')]) } }, path: ['spec', 'template', 'spec'] },
-    Job: { group: 'batch', object: { metadata: { name: 'j' }, spec: { template: template([claimVolume('class-px')]) } }, path: ['spec', 'template', 'spec'] },
+    Pod: {
+      group: '',
+      object: { metadata: { name: 'p', namespace: 'apps' }, spec: { volumes: [claimVolume('class-px')] } },
+      path: ['spec'],
+    },
+    Deployment: {
+      group: 'apps',
+      object: { metadata: { name: 'd' }, spec: { template: template([claimVolume('class-px')]) } },
+      path: ['spec', 'template', 'spec'],
+    },
+    ReplicaSet: {
+      group: 'apps',
+      object: { metadata: { name: 'r' }, spec: { template: template([claimVolume('class-px')]) } },
+      path: ['spec', 'template', 'spec'],
+    },
+    StatefulSet: {
+      group: 'apps',
+      object: { metadata: { name: 's' }, spec: { template: template([claimVolume('class-px')]) } },
+      path: ['spec', 'template', 'spec'],
+    },
+    Job: {
+      group: 'batch',
+      object: { metadata: { name: 'j' }, spec: { template: template([claimVolume('class-px')]) } },
+      path: ['spec', 'template', 'spec'],
+    },
     CronJob: {
       group: 'batch',
-      object: { metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: template([claimVolume('class-px')]) } } } },
+      object: {
+        metadata: { name: 'c' },
+        spec: { jobTemplate: { spec: { template: template([claimVolume('class-px')]) } } },
+      },
       path: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
     },
   };
@@ -196,13 +258,26 @@ describe('kinds and operations (contract §3)', () => {
     [{ group: 'extensions', version: 'v1beta1', kind: 'Deployment' }],
     [{ group: '', version: 'v1', kind: 'ConfigMap' }],
   ])('%j is allowed with no patch', (gvk) => {
-    const d = decide({ kind: gvk, operation: 'CREATE', namespace: 'apps', object: objects.Deployment!.object }, cluster(), config);
+    const d = decide(
+      { kind: gvk, operation: 'CREATE', namespace: 'apps', object: objects.Deployment!.object },
+      cluster(),
+      config,
+    );
     expect(d.outcome).toBe('unsupported-kind');
     expect(d.patch).toEqual([]);
   });
 
   it('a workload without a pod spec is left alone', () => {
-    const d = decide({ kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, operation: 'CREATE', namespace: 'apps', object: { spec: {} } }, cluster(), config);
+    const d = decide(
+      {
+        kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+        operation: 'CREATE',
+        namespace: 'apps',
+        object: { spec: {} },
+      },
+      cluster(),
+      config,
+    );
     expect(d.outcome).toBe('no-pod-spec');
   });
 
@@ -215,7 +290,9 @@ describe('kinds and operations (contract §3)', () => {
         metadata: { name: 'db' },
         spec: {
           template: template([]),
-          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: storageClassName === undefined ? {} : { storageClassName } }],
+          volumeClaimTemplates: [
+            { metadata: { name: 'data' }, spec: storageClassName === undefined ? {} : { storageClassName } },
+          ],
         },
       },
     });
@@ -242,8 +319,12 @@ describe('schedulers (contract §3 rules 3-4)', () => {
 
   it('overrideSchedulers lists names that may be replaced', () => {
     const c = { ...config, overrideSchedulers: new Set(['stork']) };
-    expect(decide(podReq([claimVolume('class-px')], { schedulerName: 'stork' }), cluster(), c).outcome).toBe('patched');
-    expect(decide(podReq([claimVolume('class-px')], { schedulerName: 'other' }), cluster(), c).outcome).toBe('explicit-scheduler');
+    expect(decide(podReq([claimVolume('class-px')], { schedulerName: 'stork' }), cluster(), c).outcome).toBe(
+      'patched',
+    );
+    expect(decide(podReq([claimVolume('class-px')], { schedulerName: 'other' }), cluster(), c).outcome).toBe(
+      'explicit-scheduler',
+    );
   });
 
   it('re-invocation on the patched object is a no-op', () => {
@@ -271,7 +352,9 @@ describe('opt-out (contract §4)', () => {
     ['kube-converge.io/disable-admission-controller', 'yes please', 'patched'],
     ['other.io/disable-admission-controller', 'true', 'patched'],
   ])('object annotation %s=%s -> %s', (key, value, outcome) => {
-    expect(decide(podReq([claimVolume('class-px')], { annotations: { [key]: value } }), cluster(), config).outcome).toBe(outcome);
+    expect(
+      decide(podReq([claimVolume('class-px')], { annotations: { [key]: value } }), cluster(), config).outcome,
+    ).toBe(outcome);
   });
 
   it('a workload pod-template annotation opts out too', () => {
@@ -305,7 +388,13 @@ describe('opt-out (contract §4)', () => {
   });
 
   it('disableHyperconvergence does not stop the mutation (the extender scores equally instead)', () => {
-    const d = decide(podReq([claimVolume('class-px')], { annotations: { 'kube-converge.io/disableHyperconvergence': 'true' } }), cluster(), config);
+    const d = decide(
+      podReq([claimVolume('class-px')], {
+        annotations: { 'kube-converge.io/disableHyperconvergence': 'true' },
+      }),
+      cluster(),
+      config,
+    );
     expect(d.outcome).toBe('patched');
   });
 });
@@ -321,7 +410,11 @@ describe('unknown claims and namespaces', () => {
   });
 
   it('an unknown claim next to a managed one: patched, still warned', () => {
-    const d = decide(podReq([claimVolume('missing'), { name: 'd2', persistentVolumeClaim: { claimName: 'class-px' } }]), cluster(), config);
+    const d = decide(
+      podReq([claimVolume('missing'), { name: 'd2', persistentVolumeClaim: { claimName: 'class-px' } }]),
+      cluster(),
+      config,
+    );
     expect(d.outcome).toBe('patched');
     expect(d.warnings).toHaveLength(1);
   });

@@ -3,7 +3,13 @@ import { decodeReview, salvageUid } from '../../../src/admission/decode.js';
 const good = {
   apiVersion: 'admission.k8s.io/v1',
   kind: 'AdmissionReview',
-  request: { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'ns', object: {} },
+  request: {
+    uid: 'u1',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    operation: 'CREATE',
+    namespace: 'ns',
+    object: {},
+  },
 };
 const withRequest = (patch: Record<string, unknown>) => ({ ...good, request: { ...good.request, ...patch } });
 
@@ -26,7 +32,11 @@ describe('decodeReview', () => {
     ['an array', [good], 'not a JSON object'],
     ['null', null, 'not a JSON object'],
     ['another kind', { ...good, kind: 'Pod' }, 'kind is "Pod"'],
-    ['an unknown version', { ...good, apiVersion: 'admission.k8s.io/v2' }, 'apiVersion "admission.k8s.io/v2"'],
+    [
+      'an unknown version',
+      { ...good, apiVersion: 'admission.k8s.io/v2' },
+      'apiVersion "admission.k8s.io/v2"',
+    ],
     ['no request', { ...good, request: undefined }, 'request is missing'],
     ['no uid', withRequest({ uid: undefined }), 'request.uid'],
     ['a numeric uid', withRequest({ uid: 7 }), 'request.uid'],

@@ -27,8 +27,13 @@ describe('configuration: defaults < file < environment < flags', () => {
 
   it('lists come repeated, comma-separated or as arrays', () => {
     expect(build({ provisioners: ['a.csi', 'b.csi'] }).provisioners).toEqual(['a.csi', 'b.csi']);
-    expect(build({}, { KUBE_CONVERGE_PROVISIONERS: 'a.csi, b.csi' }).provisioners).toEqual(['a.csi', 'b.csi']);
-    expect(build({}, {}, { provisioners: ['linstor.csi.linbit.com'] }).provisioners).toEqual(['linstor.csi.linbit.com']);
+    expect(build({}, { KUBE_CONVERGE_PROVISIONERS: 'a.csi, b.csi' }).provisioners).toEqual([
+      'a.csi',
+      'b.csi',
+    ]);
+    expect(build({}, {}, { provisioners: ['linstor.csi.linbit.com'] }).provisioners).toEqual([
+      'linstor.csi.linbit.com',
+    ]);
     expect(build({ placement: ['portworx,node-labels'] }).placement).toEqual(['portworx', 'node-labels']);
   });
 
@@ -38,7 +43,12 @@ describe('configuration: defaults < file < environment < flags', () => {
   });
 
   it.each([
-    [{ webhookPort: 'eighty' }, {}, undefined, /--webhook-port .*KUBE_CONVERGE_WEBHOOK_PORT.*"webhookPort".*whole number/],
+    [
+      { webhookPort: 'eighty' },
+      {},
+      undefined,
+      /--webhook-port .*KUBE_CONVERGE_WEBHOOK_PORT.*"webhookPort".*whole number/,
+    ],
     [{ webhookPort: '70000' }, {}, undefined, /at most 65535/],
     [{}, { KUBE_CONVERGE_SCORE_SCALE: 'log' }, undefined, /KUBE_CONVERGE_SCORE_SCALE.*one of linear, raw/],
     [{ placement: ['gps'] }, {}, undefined, /"gps" is not one of/],
@@ -64,9 +74,20 @@ describe('configuration: defaults < file < environment < flags', () => {
 
 describe('command-line flags', () => {
   it('maps flags to config keys, repeatable lists included', () => {
-    const a = parseCommandArgs(['--scheduler-name', 'stork', '--provisioner', 'a', '--provisioner', 'b', '--extender-tls', '-f', 'x.yaml'], [
-      { name: 'file', short: 'f', type: 'string', help: '' },
-    ]);
+    const a = parseCommandArgs(
+      [
+        '--scheduler-name',
+        'stork',
+        '--provisioner',
+        'a',
+        '--provisioner',
+        'b',
+        '--extender-tls',
+        '-f',
+        'x.yaml',
+      ],
+      [{ name: 'file', short: 'f', type: 'string', help: '' }],
+    );
     expect(a.settings).toEqual({ schedulerName: 'stork', provisioners: ['a', 'b'], extenderTls: true });
     expect(a.own.file).toBe('x.yaml');
   });
