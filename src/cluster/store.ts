@@ -36,7 +36,8 @@ export class MemoryStore implements ClusterReader {
 
   upsert(item: SlimObject): void {
     this.mapFor(item.kind).set(keyOf(item), item.obj);
-    if (item.kind === 'StorageClass') this.defaultClass = pickDefaultStorageClass(this.classesByName.values());
+    if (item.kind === 'StorageClass')
+      this.defaultClass = pickDefaultStorageClass(this.classesByName.values());
   }
 
   delete(kind: SlimObject['kind'], key: string): void {

@@ -84,4 +84,5 @@ export interface SlimCSINode {
 }
 
 /** What each kind is keyed by in a view. */
-export type ObjectKind = 'Node' | 'Namespace' | 'PersistentVolumeClaim' | 'PersistentVolume' | 'StorageClass' | 'CSINode';
+export type ObjectKind =
+  'Node' | 'Namespace' | 'PersistentVolumeClaim' | 'PersistentVolume' | 'StorageClass' | 'CSINode';

@@ -61,7 +61,13 @@ export function provisionerOfClaim(pvc: SlimPVC, reader: ClusterReader): Answer 
   if (fromPV) return { ...fromPV, pv, storageClass: cls.storageClass };
   for (const key of [K8S_ANNOTATION.storageProvisioner, K8S_ANNOTATION.betaStorageProvisioner]) {
     const value = pvc.annotations[key];
-    if (value) return { provisioner: value, via: `PVC ${pvc.name}: annotation ${key}`, pv, storageClass: cls.storageClass };
+    if (value)
+      return {
+        provisioner: value,
+        via: `PVC ${pvc.name}: annotation ${key}`,
+        pv,
+        storageClass: cls.storageClass,
+      };
   }
   if (!cls.storageClass) return { via: `PVC ${pvc.name}: ${cls.via}`, pv };
   return {
@@ -104,7 +110,11 @@ export function resolvePodVolume(
         opts,
       );
     }
-    return done({ volume, source: 'persistentVolumeClaim', claim, pvc }, provisionerOfClaim(pvc, reader), opts);
+    return done(
+      { volume, source: 'persistentVolumeClaim', claim, pvc },
+      provisionerOfClaim(pvc, reader),
+      opts,
+    );
   }
   if (vol.ephemeral) {
     const answer = answerFromClass(vol.ephemeral.volumeClaimTemplate?.spec, reader);

@@ -23,7 +23,8 @@ export interface ClaimTemplate {
   readonly spec?: ClaimSpec;
 }
 
-export type VolumeSourceKind = 'persistentVolumeClaim' | 'ephemeral' | 'csi' | 'portworxVolume' | 'volumeClaimTemplate';
+export type VolumeSourceKind =
+  'persistentVolumeClaim' | 'ephemeral' | 'csi' | 'portworxVolume' | 'volumeClaimTemplate';
 
 /** How one storage volume of a pod (or a StatefulSet's claim template) resolved. */
 export interface ResolvedVolume {

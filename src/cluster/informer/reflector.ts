@@ -1,0 +1,278 @@
+/**
+ * One kind's list-then-watch loop, keeping slim copies in the shared MemoryStore. client-node's own
+ * informer (ListWatch) keeps whole typed objects (~7× the memory, performance.md) and, on any watch
+ * error other than 410, stops for good; this one keeps slim objects, pages its lists and retries
+ * forever. What to do after each list or watch is decided by ./decisions.ts.
+ */
+import { rawKey, slimAs } from '../slim.js';
+import type { MemoryStore, SlimObject } from '../store.js';
+import type { ObjectKind } from '../types.js';
+import {
+  afterList,
+  afterWatch,
+  errorEventOutcome,
+  INITIAL_STATE,
+  listFailureOutcome,
+  watchEndOutcome,
+  type BackoffPolicy,
+  type KindHealth,
+  type ListOutcome,
+  type ReflectorState,
+  type Step,
+  type WatchOutcome,
+} from './decisions.js';
+import type { ListerWatcher, WatchHandle } from './source.js';
+import type { ClusterLogger, InformerMetrics } from './types.js';
+
+export interface ReflectorOptions {
+  readonly kind: ObjectKind;
+  readonly source: ListerWatcher;
+  readonly store: MemoryStore;
+  readonly logger: ClusterLogger;
+  readonly metrics?: InformerMetrics;
+  /** List page size (`limit`); 100k PVCs must not arrive as one giant response. */
+  readonly pageSize: number;
+  /** One list page may take this long before it is abandoned and retried. */
+  readonly listTimeoutMs: number;
+  readonly backoff: BackoffPolicy;
+  /** The server-side timeout of each watch; a client-side watchdog fires `watchGraceMs` later. */
+  readonly watchTimeoutSeconds: () => number;
+  readonly watchGraceMs: number;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly onSynced: (kind: ObjectKind) => void;
+}
+
+/** At most this many malformed objects are logged one by one per list. */
+const LOGGED_INVALID = 5;
+
+export class Reflector {
+  private state: ReflectorState = INITIAL_STATE;
+  private synced = false;
+  private watching = false;
+  private lastSyncTime: number | undefined;
+  private lastContactTime: number | undefined;
+  private lastError: string | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private cancelWatch: (() => void) | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly o: ReflectorOptions) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.cancelWatch?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  health(): KindHealth {
+    return {
+      kind: this.o.kind,
+      synced: this.synced,
+      ...(this.lastSyncTime !== undefined ? { lastSyncTime: this.lastSyncTime } : {}),
+      ...(this.lastContactTime !== undefined ? { lastContactTime: this.lastContactTime } : {}),
+      watching: this.watching,
+      failures: this.state.failures,
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  /** The decisions so far, for tests and debugging. */
+  get reflectorState(): ReflectorState {
+    return this.state;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const step = this.state.resourceVersion === '' ? await this.listStep() : await this.watchStep();
+      if (this.stopped) return;
+      if (step.delayMs > 0) await this.sleep(step.delayMs);
+    }
+  }
+
+  private async listStep(): Promise<Step> {
+    const outcome = await this.list();
+    if (this.stopped) return { action: 'list', delayMs: 0 };
+    const decision = afterList(this.state, outcome, this.o.backoff, this.o.random);
+    this.state = decision.state;
+    if (outcome.kind !== 'listed') {
+      this.lastError = outcome.kind === 'failed' ? outcome.message : 'list continue token expired';
+      this.o.metrics?.onListError?.(this.o.kind);
+      const log = {
+        kind: this.o.kind,
+        error: this.lastError,
+        failures: this.state.failures,
+        retryInMs: decision.step.delayMs,
+      };
+      if (outcome.kind === 'expired') this.o.logger.info(log, 'list expired while paging; listing again');
+      else this.o.logger.warn(log, 'list failed; retrying');
+    }
+    return decision.step;
+  }
+
+  /** Lists every page, then replaces the kind in the store in one step (readers never see half). */
+  private async list(): Promise<ListOutcome> {
+    const items: SlimObject[] = [];
+    const invalid: string[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    const limit = this.state.unpagedList ? undefined : this.o.pageSize;
+    try {
+      do {
+        const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.listTimeoutMs)]);
+        const page = await this.o.source.list({ limit, ...(continueToken ? { continueToken } : {}), signal });
+        for (const raw of page.items) {
+          const slim = slimAs(this.o.kind, raw);
+          if (slim.ok) items.push(slim.value);
+          else invalid.push(`${rawKey(this.o.kind, raw) ?? '?'}: ${slim.error}`);
+        }
+        resourceVersion = page.resourceVersion;
+        continueToken = page.continueToken || undefined;
+      } while (continueToken && !this.stopped);
+    } catch (err) {
+      return listFailureOutcome(err, continueToken !== undefined);
+    }
+    if (this.stopped) return { kind: 'failed', message: 'stopped' };
+    // Watching from '' would replay every object as ADDED: never start a watch without a version.
+    if (!resourceVersion) return { kind: 'failed', message: 'the list carried no resourceVersion' };
+    this.o.store.replaceKind(this.o.kind, items);
+    this.markListed(items.length, invalid);
+    return { kind: 'listed', resourceVersion };
+  }
+
+  private markListed(count: number, invalid: readonly string[]): void {
+    const now = this.o.now();
+    this.lastSyncTime = now;
+    this.lastContactTime = now;
+    this.lastError = undefined;
+    this.o.metrics?.onRelist?.(this.o.kind);
+    for (const problem of invalid.slice(0, LOGGED_INVALID)) {
+      this.o.logger.warn({ kind: this.o.kind, problem }, 'skipped a malformed object');
+    }
+    this.o.logger.info({ kind: this.o.kind, objects: count, skipped: invalid.length }, 'listed');
+    if (!this.synced) {
+      this.synced = true;
+      this.o.onSynced(this.o.kind);
+    }
+  }
+
+  private async watchStep(): Promise<Step> {
+    const outcome = await this.watch();
+    if (this.stopped) return { action: 'watch', delayMs: 0 };
+    const decision = afterWatch(this.state, outcome, this.o.backoff, this.o.random);
+    this.state = decision.state;
+    if (outcome.kind !== 'closed') {
+      this.lastError = outcome.message;
+      this.o.metrics?.onWatchError?.(this.o.kind, outcome.kind);
+      const log = {
+        kind: this.o.kind,
+        error: outcome.message,
+        next: decision.step.action,
+        retryInMs: decision.step.delayMs,
+      };
+      if (outcome.kind === 'expired') this.o.logger.info(log, 'watch expired; relisting');
+      else this.o.logger.warn(log, 'watch ended with an error');
+    }
+    return decision.step;
+  }
+
+  /** One watch, from the current resourceVersion, until it ends one way or another. */
+  private watch(): Promise<WatchOutcome> {
+    return new Promise<WatchOutcome>((resolve) => {
+      const started = this.o.now();
+      const timeoutSeconds = this.o.watchTimeoutSeconds();
+      let events = 0;
+      let ended = false;
+      let handle: WatchHandle | undefined;
+      const finish = (outcome: WatchOutcome): void => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(watchdog);
+        this.watching = false;
+        this.cancelWatch = undefined;
+        handle?.abort();
+        resolve(outcome);
+      };
+      const elapsed = (): number => this.o.now() - started;
+      // The server ends the watch after timeoutSeconds; if it has not, the connection is dead
+      // (a half-open TCP connection never says so).
+      const watchdog = setTimeout(
+        () =>
+          finish({ kind: 'failed', message: 'watch silent past its timeout', events, durationMs: elapsed() }),
+        timeoutSeconds * 1000 + this.o.watchGraceMs,
+      );
+      this.cancelWatch = () => finish({ kind: 'closed', message: 'stopped', events, durationMs: elapsed() });
+      const onEvent = (type: string, object: unknown): void => {
+        if (ended) return;
+        if (type === 'ERROR') {
+          finish(errorEventOutcome(object, events, elapsed()));
+          return;
+        }
+        events++;
+        this.lastContactTime = this.o.now();
+        this.apply(type, object);
+      };
+      const onDone = (err: unknown): void => finish(watchEndOutcome(err, events, elapsed()));
+      this.o.source
+        .watch({ resourceVersion: this.state.resourceVersion, timeoutSeconds, onEvent, onDone })
+        .then(
+          (h) => {
+            handle = h;
+            if (ended) {
+              h.abort();
+            } else {
+              this.watching = true;
+              this.lastContactTime = this.o.now();
+            }
+          },
+          (err: unknown) => onDone(err ?? new Error('watch failed')),
+        );
+    });
+  }
+
+  /** Applies one watch event to the store and advances the resourceVersion. */
+  private apply(type: string, object: unknown): void {
+    const kind = this.o.kind;
+    if (type === 'ADDED' || type === 'MODIFIED') {
+      const slim = slimAs(kind, object);
+      if (slim.ok) this.o.store.upsert(slim.value);
+      else
+        this.o.logger.warn(
+          { kind, key: rawKey(kind, object), problem: slim.error },
+          'skipped a malformed object',
+        );
+    } else if (type === 'DELETED') {
+      const key = rawKey(kind, object);
+      if (key !== undefined) this.o.store.delete(kind, key);
+    } else if (type !== 'BOOKMARK') {
+      return;
+    }
+    const rv = resourceVersionOf(object);
+    if (rv) this.state = { ...this.state, resourceVersion: rv };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function resourceVersionOf(object: unknown): string | undefined {
+  if (typeof object !== 'object' || object === null) return undefined;
+  const meta = (object as { metadata?: { resourceVersion?: unknown } }).metadata;
+  return typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : undefined;
+}
