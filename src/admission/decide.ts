@@ -9,7 +9,13 @@ import type { ClusterReader } from '../cluster/view.js';
 import { resolveClaimTemplates, resolvePodVolumes } from '../resolution/resolve.js';
 import type { ResolvedVolume } from '../resolution/types.js';
 import type { GroupVersionKind, Operation, PatchOp } from './review.js';
-import { readWorkload, schedulerNamePath, workloadKind, type WorkloadView } from './workload.js';
+import {
+  readWorkload,
+  schedulerNamePath,
+  workloadKind,
+  type WorkloadKind,
+  type WorkloadView,
+} from './workload.js';
 
 /** What the mutation needs to know of the configuration (parsed once, see src/config). */
 export interface MutationConfig {
@@ -110,10 +116,20 @@ export function decide(req: MutationRequest, reader: ClusterReader, config: Muta
         })
       : verdict('no-managed-volume', 'no volume uses a managed provisioner', subject, { volumes });
   }
-  const why = `managed storage: ${managed.map(describe).join(', ')}`;
-  const current = w.schedulerName;
+  return schedulerVerdict(w.schedulerName, kind, config, subject, managed, { warnings, volumes });
+}
+
+/** Contract §3 rules 3-4: keep an explicit choice, no-op when already ours, else patch. */
+function schedulerVerdict(
+  current: string | undefined,
+  kind: WorkloadKind,
+  config: MutationConfig,
+  subject: string,
+  managed: readonly ResolvedVolume[],
+  extra: Pick<Decision, 'warnings' | 'volumes'>,
+): Decision {
   if (current === config.schedulerName) {
-    return verdict('already-set', `schedulerName is already ${current}`, subject, { warnings, volumes });
+    return verdict('already-set', `schedulerName is already ${current}`, subject, extra);
   }
   const replaceable =
     current === undefined ||
@@ -125,17 +141,14 @@ export function decide(req: MutationRequest, reader: ClusterReader, config: Muta
       'explicit-scheduler',
       `schedulerName ${current} was chosen explicitly and is kept`,
       subject,
-      {
-        warnings,
-        volumes,
-      },
+      extra,
     );
   }
   const patch: PatchOp[] = [{ op: 'add', path: schedulerNamePath(kind), value: config.schedulerName }];
+  const why = `managed storage: ${managed.map(describe).join(', ')}`;
   return verdict('patched', `schedulerName set to ${config.schedulerName}: ${why}`, subject, {
+    ...extra,
     patch,
-    warnings,
-    volumes,
   });
 }
 

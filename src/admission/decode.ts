@@ -25,9 +25,42 @@ export function decodeReview(body: unknown): Decoded<AdmissionReviewIn> {
     };
   }
   if (!isRecord(request)) return { ok: false, problem: 'request is missing or not an object' };
-  if (typeof request.uid !== 'string' || request.uid === '') {
-    return { ok: false, problem: 'request.uid is missing or not a non-empty string' };
-  }
+  const problem = requestProblem(request);
+  if (problem) return { ok: false, problem };
+  const gvk = request.kind as Record<string, string>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    ok: true,
+    value: {
+      apiVersion,
+      kind: 'AdmissionReview',
+      request: {
+        uid: request.uid as string,
+        kind: { group: str(gvk.group) ?? '', version: gvk.version ?? '', kind: gvk.kind ?? '' },
+        operation: request.operation as Operation,
+        namespace: str(request.namespace),
+        name: str(request.name),
+        subResource: str(request.subResource),
+        dryRun: request.dryRun === true,
+        object: request.object ?? undefined,
+      },
+    },
+  };
+}
+
+function isGroupVersionKind(gvk: unknown): boolean {
+  return (
+    isRecord(gvk) &&
+    typeof gvk.kind === 'string' &&
+    typeof gvk.version === 'string' &&
+    (gvk.group === undefined || typeof gvk.group === 'string')
+  );
+}
+
+/** The first thing wrong with an AdmissionRequest's fields, or undefined. */
+function requestProblem(request: Record<string, unknown>): string | undefined {
+  if (typeof request.uid !== 'string' || request.uid === '')
+    return 'request.uid is missing or not a non-empty string';
   const gvk = request.kind;
   if (
     !isRecord(gvk) ||
@@ -35,40 +68,19 @@ export function decodeReview(body: unknown): Decoded<AdmissionReviewIn> {
     typeof gvk.version !== 'string' ||
     typeof (gvk.group ?? '') !== 'string'
   ) {
-    return { ok: false, problem: 'request.kind must be an object with string group, version and kind' };
+    return 'request.kind must be an object with string group, version and kind';
   }
   if (typeof request.operation !== 'string' || !OPERATIONS.includes(request.operation)) {
-    return {
-      ok: false,
-      problem: `request.operation ${JSON.stringify(request.operation)} is not one of ${OPERATIONS.join(', ')}`,
-    };
+    return `request.operation ${JSON.stringify(request.operation)} is not one of ${OPERATIONS.join(', ')}`;
   }
   for (const field of ['namespace', 'name', 'subResource'] as const) {
     const v = request[field];
-    if (v !== undefined && v !== null && typeof v !== 'string') {
-      return { ok: false, problem: `request.${field} must be a string` };
-    }
+    if (v !== undefined && v !== null && typeof v !== 'string') return `request.${field} must be a string`;
   }
   if (request.object !== undefined && request.object !== null && !isRecord(request.object)) {
-    return { ok: false, problem: 'request.object must be an object' };
+    return 'request.object must be an object';
   }
-  return {
-    ok: true,
-    value: {
-      apiVersion,
-      kind: 'AdmissionReview',
-      request: {
-        uid: request.uid,
-        kind: { group: typeof gvk.group === 'string' ? gvk.group : '', version: gvk.version, kind: gvk.kind },
-        operation: request.operation as Operation,
-        namespace: typeof request.namespace === 'string' ? request.namespace : undefined,
-        name: typeof request.name === 'string' ? request.name : undefined,
-        subResource: typeof request.subResource === 'string' ? request.subResource : undefined,
-        dryRun: request.dryRun === true,
-        object: request.object ?? undefined,
-      },
-    },
-  };
+  return undefined;
 }
 
 /** The UID of a body that failed decoding, when one can be found, so even an error echoes it. */

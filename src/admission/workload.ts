@@ -72,31 +72,34 @@ function objects<T>(v: unknown): T[] {
   return Array.isArray(v) ? (v.filter((x) => rec(x) !== undefined) as T[]) : [];
 }
 
+function nameOf(meta: Json): string {
+  if (typeof meta.name === 'string') return meta.name;
+  return typeof meta.generateName === 'string' ? `${meta.generateName}*` : '';
+}
+
+function templateOf(root: Json, kind: WorkloadKind): Json | undefined {
+  let template: Json | undefined = root;
+  for (const seg of kind.templatePath) template = rec(template?.[seg]);
+  return template;
+}
+
 export function readWorkload(object: unknown, kind: WorkloadKind): WorkloadView {
   const root = rec(object) ?? {};
   const meta = rec(root.metadata) ?? {};
-  let template: Json | undefined = root;
-  for (const seg of kind.templatePath) template = rec(template?.[seg]);
+  const template = templateOf(root, kind);
   const podSpec = rec(template?.spec);
   const isPod = kind.templatePath.length === 0;
-  const spec = rec(root.spec);
+  const templates =
+    kind.kind === 'StatefulSet' ? objects<ClaimTemplate>(rec(root.spec)?.volumeClaimTemplates) : [];
   return {
-    name:
-      typeof meta.name === 'string'
-        ? meta.name
-        : typeof meta.generateName === 'string'
-          ? `${meta.generateName}*`
-          : '',
+    name: nameOf(meta),
     namespace: typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined,
     annotations: stringMap(meta.annotations),
     templateAnnotations: isPod ? {} : stringMap(rec(template?.metadata)?.annotations),
     hasPodSpec: podSpec !== undefined,
     schedulerName: typeof podSpec?.schedulerName === 'string' ? podSpec.schedulerName : undefined,
     volumes: objects<PodVolume>(podSpec?.volumes).map(sanitizeVolume),
-    claimTemplates:
-      kind.kind === 'StatefulSet'
-        ? objects<ClaimTemplate>(spec?.volumeClaimTemplates).map(sanitizeTemplate)
-        : [],
+    claimTemplates: templates.map(sanitizeTemplate),
   };
 }
 

@@ -66,8 +66,13 @@ export function parseCommandArgs(argv: readonly string[], own: readonly CommandF
 }
 
 function describeDefault(spec: OptionSpec): string {
-  if (spec.default === undefined) return '';
-  const d = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
+  const value: unknown = spec.default;
+  if (value === undefined) return '';
+  const d = Array.isArray(value)
+    ? value.join(',')
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : `${value as string | number | boolean}`;
   return d === '' ? '' : ` (default ${d})`;
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildConfig, ConfigError, parseConfigFile, type Config } from '../config/config.js';
-import { helpText, parseCommandArgs, type CommandFlag, type ParsedArgs } from './args.js';
+import { helpText, type CommandFlag, type ParsedArgs } from './args.js';
 
 /** What a command gets: its validated configuration, its own flags and where to write. */
 export interface CommandContext {

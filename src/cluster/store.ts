@@ -55,17 +55,17 @@ export class MemoryStore implements ClusterReader {
   private mapFor(kind: SlimObject['kind']): Map<string, SlimObject['obj']> {
     switch (kind) {
       case 'Node':
-        return this.nodesByName as Map<string, SlimObject['obj']>;
+        return this.nodesByName;
       case 'Namespace':
-        return this.namespacesByName as Map<string, SlimObject['obj']>;
+        return this.namespacesByName;
       case 'PersistentVolumeClaim':
-        return this.pvcsByKey as Map<string, SlimObject['obj']>;
+        return this.pvcsByKey;
       case 'PersistentVolume':
-        return this.pvsByName as Map<string, SlimObject['obj']>;
+        return this.pvsByName;
       case 'StorageClass':
-        return this.classesByName as Map<string, SlimObject['obj']>;
+        return this.classesByName;
       case 'CSINode':
-        return this.csiNodesByName as Map<string, SlimObject['obj']>;
+        return this.csiNodesByName;
     }
   }
 
