@@ -10,6 +10,16 @@ import type { ClaimSpec, ClaimTemplate, PodVolume, ResolvedVolume } from './type
 export interface ResolveOptions {
   /** Provisioner / CSI driver names that count as managed. */
   readonly provisioners: ReadonlySet<string>;
+  /**
+   * The pod's name, once it has one (the extender sees created pods). A generic ephemeral volume's
+   * claim is then `<pod>-<volume>`, and once it exists it resolves like any claim, bound PV included.
+   */
+  readonly podName?: string;
+}
+
+/** The PVC name Kubernetes gives a pod's generic ephemeral volume. */
+export function ephemeralClaimName(podName: string, volume: string): string {
+  return `${podName}-${volume}`;
 }
 
 type Answer = { provisioner?: string; via: string; storageClass?: SlimStorageClass };
@@ -117,6 +127,12 @@ export function resolvePodVolume(
     );
   }
   if (vol.ephemeral) {
+    const claimName = opts.podName ? ephemeralClaimName(opts.podName, volume) : undefined;
+    const pvc = claimName ? reader.pvc(namespace, claimName) : undefined;
+    if (pvc) {
+      const claim = { namespace, name: pvc.name };
+      return done({ volume, source: 'ephemeral', claim, pvc }, provisionerOfClaim(pvc, reader), opts);
+    }
     const answer = answerFromClass(vol.ephemeral.volumeClaimTemplate?.spec, reader);
     return done({ volume, source: 'ephemeral' }, { ...answer, via: `ephemeral claim: ${answer.via}` }, opts);
   }
@@ -169,11 +185,12 @@ export function resolveClaimTemplates(
 }
 
 /** The claims a pod spec names, for the edge to warm the cache before resolution. */
-export function claimNames(volumes: readonly PodVolume[] | undefined): string[] {
+export function claimNames(volumes: readonly PodVolume[] | undefined, podName?: string): string[] {
   const names = new Set<string>();
   for (const vol of volumes ?? []) {
     const name = vol.persistentVolumeClaim?.claimName;
     if (name) names.add(name);
+    if (vol.ephemeral && podName && vol.name) names.add(ephemeralClaimName(podName, vol.name));
   }
   return [...names];
 }
