@@ -1,4 +1,5 @@
 import express, { type Express, type Response } from 'express';
+import { EVENT_REASON } from '../contract/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { bodyOf, errorHandler, jsonBody, notFound, sendError } from '../server/edge.js';
@@ -49,6 +50,7 @@ async function handle(deps: ExtenderDeps, verb: Verb, res: Response): Promise<vo
     evaluation = await evaluatePod(c.pod, c.names, deps);
   } catch (err) {
     // A fault is not a verdict on the nodes: say so in Error (filter) so the scheduler retries.
+    deps.metrics.extenderDuration.observe({ verb }, secondsSince(started));
     deps.metrics.extenderCalls.inc({ verb, result: 'error' });
     deps.logger.error({ err, verb }, 'extender evaluation failed');
     if (verb === 'filter')
@@ -68,8 +70,12 @@ async function handle(deps: ExtenderDeps, verb: Verb, res: Response): Promise<vo
   observe(deps, verb, c, evaluation, started);
 }
 
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
 function observe(deps: ExtenderDeps, verb: Verb, c: Candidates, e: Evaluation, started: bigint): void {
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const seconds = secondsSince(started);
   deps.metrics.extenderDuration.observe({ verb }, seconds);
   deps.metrics.extenderCalls.inc({
     verb,
@@ -86,7 +92,7 @@ function observe(deps: ExtenderDeps, verb: Verb, c: Candidates, e: Evaluation, s
         namespace: e.namespace,
         podName: e.name,
         podUid: e.uid,
-        reason: 'NonOptimumScheduling',
+        reason: EVENT_REASON.nonOptimumScheduling,
         message,
       });
   }

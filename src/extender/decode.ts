@@ -29,7 +29,8 @@ function nodeNames(value: unknown): Decoded<string[]> {
 }
 
 function nodeList(value: unknown): Decoded<Map<string, WireNode>> {
-  const items = isRecord(value) ? field(value, 'items') : undefined;
+  if (!isRecord(value)) return { ok: false, problem: 'Nodes must be an object (a v1.NodeList)' };
+  const items = field(value, 'items');
   if (items === undefined || items === null) return { ok: true, value: new Map() };
   if (!Array.isArray(items)) return { ok: false, problem: 'Nodes.items must be an array' };
   const byName = new Map<string, WireNode>();

@@ -1,5 +1,4 @@
 import { readWorkload, WORKLOAD_KINDS } from '../admission/workload.js';
-import { warmRequestFor } from '../admission/admit.js';
 import { warm } from '../cluster/overlay.js';
 import type { ClusterView } from '../cluster/view.js';
 import {
@@ -9,7 +8,7 @@ import {
   type StorageNode,
   type Placements,
 } from '../placement/index.js';
-import { resolvePodVolumes } from '../resolution/resolve.js';
+import { claimNames, resolvePodVolumes } from '../resolution/resolve.js';
 import type { ResolvedVolume } from '../resolution/types.js';
 import { scorePod, type PodScores, type ScoreScale } from '../scoring/index.js';
 
@@ -27,6 +26,8 @@ export interface Evaluation {
   readonly namespace: string;
   readonly name: string;
   readonly uid?: string;
+  /** The pod's annotations (disableHyperconvergence, preferLocalNodeOnly ...). */
+  readonly annotations: Readonly<Record<string, string>>;
   readonly volumes: readonly ResolvedVolume[];
   readonly placements: Placements;
   readonly storageNodes: readonly StorageNode[];
@@ -47,14 +48,17 @@ export async function evaluatePod(
 ): Promise<Evaluation> {
   const w = readWorkload(pod, POD_KIND);
   const namespace = w.namespace ?? 'default';
-  const need = warmRequestFor({
-    kind: { group: '', version: 'v1', kind: 'Pod' },
-    operation: 'CREATE',
-    namespace,
-    object: pod,
+  // A scheduled pod has a name: its generic ephemeral volumes' claims (`<pod>-<volume>`) exist by now.
+  const podName = w.name.endsWith('*') ? undefined : w.name;
+  const claims = claimNames(w.volumes, podName);
+  const { reader, liveReads } =
+    claims.length > 0
+      ? await warm(deps.view, { namespace, claims, classes: [] })
+      : { reader: deps.view, liveReads: 0 };
+  const volumes = resolvePodVolumes(w.volumes, namespace, reader, {
+    provisioners: deps.provisioners,
+    podName,
   });
-  const { reader, liveReads } = need ? await warm(deps.view, need) : { reader: deps.view, liveReads: 0 };
-  const volumes = resolvePodVolumes(w.volumes, namespace, reader, { provisioners: deps.provisioners });
   const gathered = await gatherPlacement({ sources: deps.sources, volumes, reader });
   const scores = scorePod(
     {
@@ -71,6 +75,7 @@ export async function evaluatePod(
     namespace,
     name: w.name,
     uid: typeof meta?.uid === 'string' ? meta.uid : undefined,
+    annotations: w.annotations,
     volumes,
     placements: gathered.placements,
     storageNodes: gathered.storageNodes,

@@ -1,3 +1,4 @@
+import { describePodStorage } from '../scoring/index.js';
 import type { Evaluation } from './evaluate.js';
 
 /** A Warning event about a pod, as kube-converge records it (reason NonOptimumScheduling). */
@@ -18,24 +19,34 @@ export interface EventRecorder {
  * Stork's NonOptimumScheduling: the pod has data on some nodes, yet none of them is among the
  * candidates the scheduler offers (cordoned, full, filtered by affinity ...). Pure: the message, or
  * undefined when at least one replica node is a candidate or nothing is known of the data.
+ *
+ * Only the volumes scoring tries to bring the pod close to count: a pod annotated
+ * `disableHyperconvergence`, a volume that prefers remote nodes (sharedv4 service) or one marked
+ * `skipSchedulerScoring` running elsewhere is what was asked for, not a warning.
  */
 export function nonOptimumMessage(e: Evaluation, candidates: readonly string[]): string | undefined {
-  const byId = new Map(e.storageNodes.map((n) => [n.id, n.nodeName]));
+  const storage = describePodStorage({
+    podAnnotations: e.annotations,
+    volumes: e.volumes,
+    placements: e.placements,
+    storageNodes: e.storageNodes,
+    candidates,
+  });
+  if (storage.disableHyperconvergence) return undefined;
+  const wanted = storage.located.filter(
+    (v) => !v.skipped && !v.antiHyperconverged && v.replicaIds.length > 0,
+  );
   const replicaNodes = new Set<string>();
-  const volumes: string[] = [];
-  for (const v of e.volumes) {
-    const placement = e.placements.get(v.volume);
-    if (!placement || placement.replicaNodeIds.length === 0) continue;
-    volumes.push(v.claim?.name ?? v.volume);
-    for (const id of placement.replicaNodeIds) {
-      const nodeName = (placement.storageNodes?.find((n) => n.id === id)?.nodeName ?? byId.get(id)) || id;
-      replicaNodes.add(nodeName);
-    }
+  for (const v of wanted) {
+    // A replica on a storage node Kubernetes does not know by name is reported by its storage id.
+    for (const id of v.replicaIds) replicaNodes.add(v.replicas.find((r) => r.id === id)?.nodeName ?? id);
   }
   if (replicaNodes.size === 0) return undefined;
   const offered = new Set(candidates);
   if ([...replicaNodes].some((n) => offered.has(n))) return undefined;
-  return `none of the nodes holding volumes ${volumes.join(', ')} (${[...replicaNodes].sort().join(', ')}) is a candidate; the pod cannot run hyperconverged`;
+  const volumes = wanted.map((v) => v.name).join(', ');
+  const nodes = [...replicaNodes].sort().join(', ');
+  return `none of the nodes holding volumes ${volumes} (${nodes}) is a candidate; the pod cannot run hyperconverged`;
 }
 
 /**

@@ -70,6 +70,25 @@ export class Metrics {
     labelNames: ['verb', 'result'] as const,
     registers: [this.registry],
   });
+  readonly placementFallbacks = new Counter({
+    name: 'kube_converge_placement_fallbacks_total',
+    help: 'Placement answers a source could not give (unreachable, timed out, token rejected), so the next configured source answered instead, by source',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly portworxRequests = new Counter({
+    name: 'kube_converge_portworx_requests_total',
+    help: 'Calls to the Portworx SDK REST gateway, by operation and result (ok, not-found, timeout, unreachable, server-error, token-rejected, token-unreadable, bad-response)',
+    labelNames: ['op', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly portworxDuration = new Histogram({
+    name: 'kube_converge_portworx_request_duration_seconds',
+    help: 'Portworx SDK REST gateway call latency, by operation (cache hits make no call)',
+    labelNames: ['op'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   private cacheSizes?: () => CacheSizes;
   readonly cacheObjects = new Gauge({
     name: 'kube_converge_cache_objects',
@@ -77,9 +96,22 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
     // Read at scrape time rather than on every cache change.
+    collect: (): void => this.collectCacheSizes(),
+  });
+  private podConvergence?: () => Readonly<Record<string, number>>;
+  readonly convergedPods = new Gauge({
+    name: 'kube_converge_pods',
+    help:
+      'Running pods whose managed volumes have known replicas, by placement: hyperconverged (their ' +
+      'node holds a replica of every such volume), partial (of some), none (of none). Stork: ' +
+      'hyperconverged / semi / non-hyperconverged pods',
+    labelNames: ['placement'] as const,
+    registers: [this.registry],
+    // Counted at scrape time from the tracker (src/hyperconvergence); absent without a cluster.
     collect: (): void => {
-      if (!this.cacheSizes) return;
-      for (const [kind, n] of Object.entries(this.cacheSizes())) this.cacheObjects.set({ kind }, n);
+      if (!this.podConvergence) return;
+      for (const [placement, n] of Object.entries(this.podConvergence()))
+        this.convergedPods.set({ placement }, n);
     },
   });
 
@@ -87,7 +119,18 @@ export class Metrics {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'kube_converge_' });
   }
 
+  private collectCacheSizes(): void {
+    if (!this.cacheSizes) return;
+    for (const [kind, n] of Object.entries(this.cacheSizes()) as [string, number][])
+      this.cacheObjects.set({ kind }, n);
+  }
+
   watchCacheSizes(sizes: () => CacheSizes): void {
     this.cacheSizes = sizes;
+  }
+
+  /** Feeds `kube_converge_pods`: pods per placement class, read at each scrape. */
+  watchPodConvergence(counts: () => Readonly<Record<string, number>>): void {
+    this.podConvergence = counts;
   }
 }

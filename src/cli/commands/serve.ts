@@ -1,13 +1,16 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { openClusterView } from '../../cluster/open.js';
 import type { Config } from '../../config/config.js';
 import { createExtenderApp } from '../../extender/app.js';
 import { DedupingRecorder } from '../../extender/events.js';
 import { ApiRecorder, LogRecorder } from '../../extender/recorders.js';
+import { apiPodSource, watchConvergence } from '../../hyperconvergence/index.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { Metrics } from '../../observability/metrics.js';
 import { placementSources } from '../../placement/configured.js';
 import { startServers } from '../../server/serve.js';
-import { openTlsSource } from '../../tls/reloading.js';
+import { openTlsSource, type TlsSource } from '../../tls/reloading.js';
+import { openSelfCertTlsSource } from '../../tls/self/index.js';
 import type { Command } from '../command.js';
 
 /** Events about one pod and one cause are repeated at most this often. */
@@ -25,15 +28,45 @@ function untilSignal(logger: Logger): Promise<string> {
   });
 }
 
+/**
+ * The serving certificate by --cert-mode: `self` keeps a CA and pair in a Secret through the API
+ * (also with --state, given a kubeconfig); `files` serves --tls-cert-file or a pair made at start.
+ */
+function openServingTls(
+  config: Config,
+  kubeConfig: KubeConfig | undefined,
+  logger: Logger,
+): Promise<TlsSource> {
+  if (config.certMode === 'self') {
+    let kc = kubeConfig;
+    if (kc === undefined) {
+      kc = new KubeConfig();
+      if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+      else kc.loadFromDefault();
+    }
+    return openSelfCertTlsSource({
+      kubeConfig: kc,
+      secretName: config.certSecret ?? '',
+      namespace: config.certNamespace,
+      webhookConfigName: config.webhookConfigName,
+      dnsNames: config.tlsDns,
+      validityMs: config.certValidity,
+      renewBeforeMs: config.certRenewBefore,
+      logger,
+    });
+  }
+  return openTlsSource({
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    logger,
+    selfSigned: { dnsNames: config.tlsDns, caOut: config.caOut },
+  });
+}
+
 export async function serve(config: Config, logger: Logger): Promise<void> {
   const metrics = new Metrics({ processMetrics: true });
   const opened = openClusterView(config, logger, metrics, { watch: true });
-  const tls = await openTlsSource({
-    certFile: config.tlsCertFile,
-    keyFile: config.tlsKeyFile,
-    logger: logger.child({ component: 'tls' }),
-    selfSigned: { dnsNames: config.tlsDns, caOut: config.caOut },
-  });
+  const tls = await openServingTls(config, opened.kubeConfig, logger.child({ component: 'tls' }));
   // The view starts in the background: /healthz answers and /readyz says "not synced" meanwhile.
   opened.view.start().catch((err: unknown) => {
     logger.fatal({ err }, 'cannot read the cluster state');
@@ -45,6 +78,17 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     EVENT_WINDOW_MS,
   );
   const sources = placementSources(config);
+  // Pods to watch exist only with an API server; with --state the gauge stays empty.
+  const convergence = opened.kubeConfig
+    ? watchConvergence({
+        source: apiPodSource(opened.kubeConfig),
+        view: opened.view,
+        provisioners: new Set(config.provisioners),
+        sources,
+        logger: logger.child({ component: 'convergence' }),
+      })
+    : undefined;
+  if (convergence) metrics.watchPodConvergence(() => convergence.tracker.counts());
   const running = await startServers({
     config,
     view: opened.view,
@@ -66,6 +110,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
       }),
   });
   await untilSignal(logger);
+  await convergence?.stop();
   await running.close();
   logger.info('stopped');
   logger.flush();
