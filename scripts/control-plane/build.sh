@@ -100,8 +100,13 @@ log "target: $BIN_DIR"
 
 SCRATCH="$CP_DIR/scratch"          # wrapper modules (kept: small, and their go.sum is reused)
 mkdir -p "$SCRATCH"
+# We hold the lock, so any .build-/.old- dir for this key is a leftover of an interrupted run.
+rm -rf "$CP_DIR/.build-$KEY."* "$CP_DIR/.old-$KEY."*
 TMP="$(mktemp -d "$CP_DIR/.build-$KEY.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+chmod 755 "$TMP"    # mktemp -d creates 0700; the published tree should be world-readable
 mkdir -p "$TMP/bin"
 
 modinfo_file() { # $1 module, $2 version, $3 JSON field (GoMod|Info) -> path of the cached file

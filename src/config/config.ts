@@ -27,7 +27,22 @@ export interface Config {
   readonly tlsKeyFile?: string;
   readonly tlsDns: readonly string[];
   readonly caOut?: string;
+  readonly certMode: 'files' | 'self';
+  readonly certSecret?: string;
+  readonly certNamespace?: string;
+  readonly webhookConfigName?: string;
+  /** Milliseconds. */
+  readonly certValidity: number;
+  /** Milliseconds. */
+  readonly certRenewBefore: number;
   readonly logLevel: LogLevel;
+  readonly portworxEndpoint?: string;
+  readonly portworxTokenFile?: string;
+  readonly portworxCaFile?: string;
+  readonly portworxClientCertFile?: string;
+  readonly portworxClientKeyFile?: string;
+  readonly portworxTimeout: number;
+  readonly portworxCacheTtl: number;
 }
 
 /** A bad setting: the message names the flag, the environment variable and the file key. */
@@ -76,33 +91,91 @@ function toList(value: unknown): string[] {
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
+function toBool(spec: OptionSpec, origin: Origin): boolean {
+  if (typeof origin.raw === 'boolean') return origin.raw;
+  const t = String(origin.raw).trim().toLowerCase();
+  if (['true', '1', 't'].includes(t)) return true;
+  if (['false', '0', 'f'].includes(t)) return false;
+  return fail(spec, origin, 'want true or false');
+}
+
+function toChoice(spec: OptionSpec, origin: Origin): string {
+  const v = String(origin.raw);
+  if (!spec.choices?.includes(v)) fail(spec, origin, `want one of ${spec.choices?.join(', ')}`);
+  return v;
+}
+
+function toChoices(spec: OptionSpec, origin: Origin): string[] {
+  const list = toList(origin.raw);
+  const bad = spec.choices ? list.find((v) => !spec.choices?.includes(v)) : undefined;
+  if (bad !== undefined) fail(spec, origin, `"${bad}" is not one of ${spec.choices?.join(', ')}`);
+  return list;
+}
+
+function toText(spec: OptionSpec, origin: Origin): string {
+  if (typeof origin.raw !== 'string' && typeof origin.raw !== 'number') fail(spec, origin, 'want a string');
+  return String(origin.raw);
+}
+
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+
+/**
+ * A Go-style duration (`720h`, `1h30m`, `90s`, as Helm values and cert-manager write them), plus `d`
+ * for days, in milliseconds; undefined when the text is not one. A bare number has no unit: refused.
+ */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (!DURATION.test(t)) return undefined;
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g))
+    ms += Number(m[1]) * (DURATION_UNIT_MS[m[2] ?? ''] ?? 0);
+  return Math.round(ms);
+}
+
+function showDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+function toDuration(spec: OptionSpec, origin: Origin): number {
+  const ms = parseDuration(String(origin.raw));
+  if (ms === undefined) return fail(spec, origin, 'want a duration such as 720h, 90m or 30d');
+  if (spec.min !== undefined && ms < spec.min)
+    fail(spec, origin, `must be at least ${showDuration(spec.min)}`);
+  if (spec.max !== undefined && ms > spec.max)
+    fail(spec, origin, `must be at most ${showDuration(spec.max)}`);
+  return ms;
+}
+
+/** A duration's default is written as text (so --help shows `720h`) and read like any other value. */
+function defaultOf(spec: OptionSpec): unknown {
+  return spec.type === 'duration' && typeof spec.default === 'string'
+    ? toDuration(spec, { where: 'default', raw: spec.default })
+    : spec.default;
+}
+
 function coerce(spec: OptionSpec, origin: Origin): unknown {
-  const { raw } = origin;
   switch (spec.type) {
+    case 'duration':
+      return toDuration(spec, origin);
     case 'int':
     case 'bytes':
-      return toInt(spec, origin, String(raw), spec.type === 'bytes');
-    case 'bool': {
-      if (typeof raw === 'boolean') return raw;
-      const t = String(raw).trim().toLowerCase();
-      if (['true', '1', 't'].includes(t)) return true;
-      if (['false', '0', 'f'].includes(t)) return false;
-      return fail(spec, origin, 'want true or false');
-    }
-    case 'enum': {
-      const v = String(raw);
-      if (!spec.choices?.includes(v)) fail(spec, origin, `want one of ${spec.choices?.join(', ')}`);
-      return v;
-    }
-    case 'list': {
-      const list = toList(raw);
-      const bad = spec.choices ? list.find((v) => !spec.choices?.includes(v)) : undefined;
-      if (bad !== undefined) fail(spec, origin, `"${bad}" is not one of ${spec.choices?.join(', ')}`);
-      return list;
-    }
+      return toInt(spec, origin, String(origin.raw), spec.type === 'bytes');
+    case 'bool':
+      return toBool(spec, origin);
+    case 'enum':
+      return toChoice(spec, origin);
+    case 'list':
+      return toChoices(spec, origin);
     case 'string':
-      if (typeof raw !== 'string' && typeof raw !== 'number') fail(spec, origin, 'want a string');
-      return String(raw);
+      return toText(spec, origin);
   }
 }
 
@@ -147,7 +220,7 @@ export function buildConfig(src: ConfigSources): Config {
     else if (env !== undefined && env !== '') origin = { where: envOf(spec), raw: env };
     else if (file[spec.key] !== undefined && file[spec.key] !== null)
       origin = { where: `config key "${spec.key}"`, raw: file[spec.key] };
-    out[spec.key] = origin ? coerce(spec, origin) : spec.default;
+    out[spec.key] = origin ? coerce(spec, origin) : defaultOf(spec);
   }
   const config = out as unknown as Config;
   validate(config);
@@ -181,4 +254,55 @@ function validate(c: Config): void {
   const ports = [c.webhookPort, c.extenderPort, c.metricsPort].filter((p) => p !== 0);
   if (new Set(ports).size !== ports.length)
     bad('webhookPort', ports, 'the webhook, extender and metrics ports must differ');
+  validatePortworx(c, bad);
+  validateSelfCerts(c, bad);
+}
+
+/** `self` mode's settings: what it needs, and lifetimes that cannot make it renew in a loop. */
+function validateSelfCerts(c: Config, bad: (key: string, raw: unknown, why: string) => never): void {
+  if (c.certValidity % 86_400_000 !== 0) bad('certValidity', c.certValidity, 'want whole days, e.g. 8760h');
+  if (c.certRenewBefore >= c.certValidity)
+    bad('certRenewBefore', c.certRenewBefore, 'must be shorter than --cert-validity (or every check renews)');
+  for (const key of ['certSecret', 'webhookConfigName'] as const) {
+    const name = c[key];
+    if (name !== undefined && (!DNS1123_SUBDOMAIN.test(name) || name.length > 253))
+      bad(key, name, 'an object name must be a DNS-1123 subdomain');
+  }
+  if (c.certMode !== 'self') return;
+  if (!c.certSecret) bad('certSecret', '', '--cert-mode self needs the name of the Secret to keep');
+  if (c.tlsCertFile) bad('certMode', c.certMode, '--cert-mode self makes its own pair: drop --tls-cert-file');
+  if (c.tlsDns.length === 0)
+    bad('tlsDns', c.tlsDns, "--cert-mode self needs the webhook Service's DNS names (name.namespace.svc)");
+}
+
+/** The portworx source's settings: an endpoint when it is listed, TLS files that fit the endpoint. */
+function validatePortworx(c: Config, bad: (key: string, raw: unknown, why: string) => never): void {
+  const endpoint = c.portworxEndpoint;
+  if (c.placement.includes('portworx') && !endpoint)
+    bad(
+      'portworxEndpoint',
+      '',
+      '--placement lists portworx: the Portworx SDK REST gateway endpoint is needed',
+    );
+  if (Boolean(c.portworxClientCertFile) !== Boolean(c.portworxClientKeyFile))
+    bad(
+      'portworxClientCertFile',
+      c.portworxClientCertFile ?? '',
+      'goes together with --portworx-client-key-file',
+    );
+  if (!endpoint) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    bad('portworxEndpoint', endpoint, 'want an http:// or https:// URL');
+  if (url.protocol === 'http:' && (c.portworxCaFile || c.portworxClientCertFile))
+    bad(
+      'portworxEndpoint',
+      endpoint,
+      'TLS files (--portworx-ca-file, --portworx-client-cert-file) need an https:// endpoint',
+    );
 }

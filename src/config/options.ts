@@ -4,7 +4,7 @@ import { DEFAULT_PORT, DEFAULT_PROVISIONERS, DEFAULT_SCHEDULER_NAME } from '../c
  * Every setting, once: its flag, environment variable, config-file key, type, default and help.
  * `--help` is generated from this table, so the three spellings can never drift apart.
  */
-export type OptionType = 'int' | 'string' | 'bool' | 'list' | 'enum' | 'bytes';
+export type OptionType = 'int' | 'string' | 'bool' | 'list' | 'enum' | 'bytes' | 'duration';
 
 export interface OptionSpec {
   /** Config-file key (camelCase); the flag and env var are derived unless given. */
@@ -13,7 +13,7 @@ export interface OptionSpec {
   readonly help: string;
   readonly default?: unknown;
   readonly choices?: readonly string[];
-  /** For `int`/`bytes`: inclusive bounds. */
+  /** For `int`/`bytes`: inclusive bounds; for `duration`, in milliseconds. */
   readonly min?: number;
   readonly max?: number;
   /** Which commands read it (for --help grouping). */
@@ -63,6 +63,55 @@ export const OPTIONS = [
     choices: ['linear', 'raw'],
     scope: 'all',
     help: 'extender scores: "linear" 0-10 (the extender API range) or "raw" Stork-compatible numbers',
+  },
+  // --- the portworx placement source (contract §6; docs/portworx.md) ---
+  {
+    key: 'portworxEndpoint',
+    type: 'string',
+    scope: 'all',
+    help: 'Portworx OpenStorage SDK REST gateway, e.g. https://portworx-api.portworx:9021 (needed when --placement lists portworx)',
+  },
+  {
+    key: 'portworxTokenFile',
+    type: 'string',
+    scope: 'all',
+    help: 'file holding the Portworx bearer token (a mounted Secret such as px-user-token, key auth-token); re-read when it changes',
+  },
+  {
+    key: 'portworxCaFile',
+    type: 'string',
+    scope: 'all',
+    help: 'CA bundle (PEM) trusted for the Portworx gateway certificate (https endpoints)',
+  },
+  {
+    key: 'portworxClientCertFile',
+    type: 'string',
+    scope: 'all',
+    help: 'client certificate (PEM) presented to the Portworx gateway; goes with --portworx-client-key-file',
+  },
+  {
+    key: 'portworxClientKeyFile',
+    type: 'string',
+    scope: 'all',
+    help: 'key (PEM) of --portworx-client-cert-file',
+  },
+  {
+    key: 'portworxTimeout',
+    type: 'int',
+    default: 1000,
+    min: 50,
+    max: 30000,
+    scope: 'all',
+    help: 'milliseconds allowed per Portworx call; slower answers fall back to the next placement source',
+  },
+  {
+    key: 'portworxCacheTtl',
+    type: 'int',
+    default: 5000,
+    min: 0,
+    max: 600000,
+    scope: 'all',
+    help: 'milliseconds Portworx node and volume answers are reused (0: not cached; concurrent asks still share a call)',
   },
   // --- cluster data ---
   {
@@ -170,13 +219,58 @@ export const OPTIONS = [
     type: 'list',
     default: [],
     scope: 'serve',
-    help: 'extra DNS names for the self-signed certificate made when no files are given',
+    help: "DNS names (the webhook Service's) for the certificate made when no files are given (self-signed, or --cert-mode self)",
   },
   {
     key: 'caOut',
     type: 'string',
     scope: 'serve',
     help: 'where to write the CA of the self-signed certificate (for a caBundle)',
+  },
+  // --- TLS: `self` mode (a CA and pair kept in a Secret; docs in src/tls/self/source.ts) ---
+  {
+    key: 'certMode',
+    type: 'enum',
+    default: 'files',
+    choices: ['files', 'self'],
+    scope: 'serve',
+    help: '"files": --tls-cert-file/--tls-key-file, else a self-signed pair made at start; "self": a CA and pair kept in --cert-secret, renewed, and written into the caBundle of --webhook-config-name',
+  },
+  {
+    key: 'certSecret',
+    type: 'string',
+    scope: 'serve',
+    help: 'self mode: the Secret holding ca.crt, ca.key, tls.crt, tls.key (created when absent, shared by the replicas)',
+  },
+  {
+    key: 'certNamespace',
+    type: 'string',
+    scope: 'serve',
+    help: "self mode: the Secret's namespace (default: the kubeconfig's; in a pod, its own)",
+  },
+  {
+    key: 'webhookConfigName',
+    type: 'string',
+    scope: 'serve',
+    help: 'self mode: our MutatingWebhookConfiguration, whose caBundle is kept up to date (never deleted)',
+  },
+  {
+    key: 'certValidity',
+    type: 'duration',
+    default: '8760h',
+    min: 24 * 3_600_000,
+    max: 730 * 24 * 3_600_000,
+    scope: 'serve',
+    help: 'self mode: lifetime of a serving certificate, whole days (e.g. 8760h); the CA lives 5 times as long',
+  },
+  {
+    key: 'certRenewBefore',
+    type: 'duration',
+    default: '720h',
+    min: 60_000,
+    max: 3650 * 24 * 3_600_000,
+    scope: 'serve',
+    help: 'self mode: a serving certificate is renewed this long before it expires (less than --cert-validity)',
   },
   // --- logging ---
   {

@@ -83,8 +83,9 @@ function observe(deps: ExtenderDeps, verb: Verb, c: Candidates, e: Evaluation, s
   });
   if (e.liveReads > 0) deps.metrics.liveReads.inc(e.liveReads);
   const log = deps.logger.child({ pod: `${e.namespace}/${e.name}`, ...(e.uid ? { uid: e.uid } : {}) });
+  // Sources log their own outages, rate-limited (a Portworx outage must not mean a line per call).
   for (const p of e.problems)
-    log.warn({ source: p.source, problem: p.message }, 'placement source failed; next source asked');
+    log.debug({ source: p.source, problem: p.message }, 'placement source failed; next source asked');
   if (verb === 'prioritize') {
     const message = nonOptimumMessage(e, c.names);
     if (message)

@@ -77,7 +77,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     opened.kubeConfig ? new ApiRecorder(opened.kubeConfig, logger) : new LogRecorder(logger),
     EVENT_WINDOW_MS,
   );
-  const sources = placementSources(config);
+  const sources = placementSources(config, { metrics, logger: logger.child({ component: 'portworx' }) });
   // Pods to watch exist only with an API server; with --state the gauge stays empty.
   const convergence = opened.kubeConfig
     ? watchConvergence({

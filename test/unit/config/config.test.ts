@@ -34,7 +34,9 @@ describe('configuration: defaults < file < environment < flags', () => {
     expect(build({}, {}, { provisioners: ['linstor.csi.linbit.com'] }).provisioners).toEqual([
       'linstor.csi.linbit.com',
     ]);
-    expect(build({ placement: ['portworx,node-labels'] }).placement).toEqual(['portworx', 'node-labels']);
+    expect(
+      build({ placement: ['portworx,node-labels'], portworxEndpoint: 'http://px:9021' }).placement,
+    ).toEqual(['portworx', 'node-labels']);
   });
 
   it('byte sizes take binary suffixes', () => {
