@@ -4,13 +4,13 @@ import type { ClusterView } from '../cluster/view.js';
 import type { Logger } from '../observability/logger.js';
 import type { PlacementSource } from '../placement/types.js';
 import { podConvergence } from './evaluate.js';
-import { PodReflector } from './pod-reflector.js';
+import { podReflector } from './pod-reflector.js';
 import { ConvergenceTracker } from './tracker.js';
 
 export { classifyConvergence, CONVERGENCES, type Convergence } from './classify.js';
 export { podConvergence, type ConvergenceDeps } from './evaluate.js';
 export { apiPodSource, SCHEDULED_PODS } from './pod-source.js';
-export { PodReflector, type PodSink } from './pod-reflector.js';
+export { podReflector, type PodReflectorOptions, type PodSink } from './pod-reflector.js';
 export { isCounted, podKey, slimPod, type PodClaim, type SlimPod } from './pod.js';
 export { ConvergenceTracker, type ClassifyPod, type TrackerOptions } from './tracker.js';
 
@@ -52,7 +52,7 @@ export function watchConvergence(o: ConvergenceWatchOptions): ConvergenceWatch {
   const tracker = new ConvergenceTracker(classify, {
     onError: (pod, err) => log.warn({ err, pod: `${pod.namespace}/${pod.name}` }, 'could not classify pod'),
   });
-  const reflector = new PodReflector({
+  const reflector = podReflector({
     source: o.source,
     sink: tracker,
     logger: log,

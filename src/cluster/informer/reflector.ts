@@ -1,12 +1,12 @@
 /**
- * One kind's list-then-watch loop, keeping slim copies in the shared MemoryStore. client-node's own
- * informer (ListWatch) keeps whole typed objects (~7× the memory, performance.md) and, on any watch
- * error other than 410, stops for good; this one keeps slim objects, pages its lists and retries
- * forever. What to do after each list or watch is decided by ./decisions.ts.
+ * A list-then-watch loop over any ListerWatcher, keeping slim copies in a sink: the cluster cache
+ * runs one per ObjectKind into the shared MemoryStore (./view.ts), the convergence gauges one over
+ * Pods into their tracker (../../hyperconvergence/pod-reflector.ts). client-node's own informer
+ * (ListWatch) keeps whole typed objects (~7× the memory, performance.md) and, on any watch error
+ * other than 410, stops for good; this one keeps slim objects, pages its lists and retries forever.
+ * What to do after each list or watch is decided by ./decisions.ts.
  */
-import { rawKey, slimAs } from '../slim.js';
-import type { MemoryStore, SlimObject } from '../store.js';
-import type { ObjectKind } from '../types.js';
+import type { Slimmed } from '../slim.js';
 import {
   afterList,
   afterWatch,
@@ -22,14 +22,34 @@ import {
   type WatchOutcome,
 } from './decisions.js';
 import type { ListerWatcher, WatchHandle } from './source.js';
-import type { ClusterLogger, InformerMetrics } from './types.js';
+import type { ClusterLogger, WatchErrorReason } from './types.js';
 
-export interface ReflectorOptions {
-  readonly kind: ObjectKind;
+/** Where the slim objects go. */
+export interface ReflectorSink<T> {
+  /** Every object there is now (a list or relist), in one step: readers never see half. */
+  replace(items: readonly T[]): void;
+  upsert(item: T): void;
+  delete(key: string): void;
+}
+
+/** Counters, called with the reflector's name (InformerMetrics fits for the cluster kinds). */
+export interface ReflectorMetrics<N extends string> {
+  onRelist?(name: N): void;
+  onListError?(name: N): void;
+  onWatchError?(name: N, reason: WatchErrorReason): void;
+}
+
+export interface ReflectorOptions<T, N extends string = string> {
+  /** What is reflected (an ObjectKind, 'Pod'): the `kind` of logs, metrics and health. */
+  readonly name: N;
   readonly source: ListerWatcher;
-  readonly store: MemoryStore;
+  /** A raw list item or watch object → its slim form, or why it is unusable (then skipped). */
+  readonly transform: (raw: unknown) => Slimmed<T>;
+  /** The sink key of a raw object from its metadata alone: DELETED events need no valid object. */
+  readonly keyOf: (raw: unknown) => string | undefined;
+  readonly sink: ReflectorSink<T>;
   readonly logger: ClusterLogger;
-  readonly metrics?: InformerMetrics;
+  readonly metrics?: ReflectorMetrics<N>;
   /** List page size (`limit`); 100k PVCs must not arrive as one giant response. */
   readonly pageSize: number;
   /** One list page may take this long before it is abandoned and retried. */
@@ -40,15 +60,16 @@ export interface ReflectorOptions {
   readonly watchGraceMs: number;
   readonly now: () => number;
   readonly random: () => number;
-  readonly onSynced: (kind: ObjectKind) => void;
+  /** Called once, after the first successful list. */
+  readonly onSynced?: (name: N) => void;
 }
 
 /** At most this many malformed objects are logged one by one per list. */
 const LOGGED_INVALID = 5;
 
-export class Reflector {
+export class Reflector<T, N extends string = string> {
   private state: ReflectorState = INITIAL_STATE;
-  private synced = false;
+  private isSynced = false;
   private watching = false;
   private lastSyncTime: number | undefined;
   private lastContactTime: number | undefined;
@@ -59,7 +80,12 @@ export class Reflector {
   private cancelWatch: (() => void) | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly o: ReflectorOptions) {}
+  constructor(private readonly o: ReflectorOptions<T, N>) {}
+
+  /** Has listed at least once. */
+  get synced(): boolean {
+    return this.isSynced;
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -75,8 +101,8 @@ export class Reflector {
 
   health(): KindHealth {
     return {
-      kind: this.o.kind,
-      synced: this.synced,
+      kind: this.o.name,
+      synced: this.isSynced,
       ...(this.lastSyncTime !== undefined ? { lastSyncTime: this.lastSyncTime } : {}),
       ...(this.lastContactTime !== undefined ? { lastContactTime: this.lastContactTime } : {}),
       watching: this.watching,
@@ -105,9 +131,9 @@ export class Reflector {
     this.state = decision.state;
     if (outcome.kind !== 'listed') {
       this.lastError = outcome.kind === 'failed' ? outcome.message : 'list continue token expired';
-      this.o.metrics?.onListError?.(this.o.kind);
+      this.o.metrics?.onListError?.(this.o.name);
       const log = {
-        kind: this.o.kind,
+        kind: this.o.name,
         error: this.lastError,
         failures: this.state.failures,
         retryInMs: decision.step.delayMs,
@@ -118,9 +144,9 @@ export class Reflector {
     return decision.step;
   }
 
-  /** Lists every page, then replaces the kind in the store in one step (readers never see half). */
+  /** Lists every page, then hands the whole list to the sink in one step. */
   private async list(): Promise<ListOutcome> {
-    const items: SlimObject[] = [];
+    const items: T[] = [];
     const invalid: string[] = [];
     let continueToken: string | undefined;
     let resourceVersion = '';
@@ -130,9 +156,9 @@ export class Reflector {
         const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.listTimeoutMs)]);
         const page = await this.o.source.list({ limit, ...(continueToken ? { continueToken } : {}), signal });
         for (const raw of page.items) {
-          const slim = slimAs(this.o.kind, raw);
+          const slim = this.o.transform(raw);
           if (slim.ok) items.push(slim.value);
-          else invalid.push(`${rawKey(this.o.kind, raw) ?? '?'}: ${slim.error}`);
+          else invalid.push(`${this.o.keyOf(raw) ?? '?'}: ${slim.error}`);
         }
         resourceVersion = page.resourceVersion;
         continueToken = page.continueToken || undefined;
@@ -143,7 +169,7 @@ export class Reflector {
     if (this.stopped) return { kind: 'failed', message: 'stopped' };
     // Watching from '' would replay every object as ADDED: never start a watch without a version.
     if (!resourceVersion) return { kind: 'failed', message: 'the list carried no resourceVersion' };
-    this.o.store.replaceKind(this.o.kind, items);
+    this.o.sink.replace(items);
     this.markListed(items.length, invalid);
     return { kind: 'listed', resourceVersion };
   }
@@ -153,14 +179,14 @@ export class Reflector {
     this.lastSyncTime = now;
     this.lastContactTime = now;
     this.lastError = undefined;
-    this.o.metrics?.onRelist?.(this.o.kind);
+    this.o.metrics?.onRelist?.(this.o.name);
     for (const problem of invalid.slice(0, LOGGED_INVALID)) {
-      this.o.logger.warn({ kind: this.o.kind, problem }, 'skipped a malformed object');
+      this.o.logger.warn({ kind: this.o.name, problem }, 'skipped a malformed object');
     }
-    this.o.logger.info({ kind: this.o.kind, objects: count, skipped: invalid.length }, 'listed');
-    if (!this.synced) {
-      this.synced = true;
-      this.o.onSynced(this.o.kind);
+    this.o.logger.info({ kind: this.o.name, objects: count, skipped: invalid.length }, 'listed');
+    if (!this.isSynced) {
+      this.isSynced = true;
+      this.o.onSynced?.(this.o.name);
     }
   }
 
@@ -171,9 +197,9 @@ export class Reflector {
     this.state = decision.state;
     if (outcome.kind !== 'closed') {
       this.lastError = outcome.message;
-      this.o.metrics?.onWatchError?.(this.o.kind, outcome.kind);
+      this.o.metrics?.onWatchError?.(this.o.name, outcome.kind);
       const log = {
-        kind: this.o.kind,
+        kind: this.o.name,
         error: outcome.message,
         next: decision.step.action,
         retryInMs: decision.step.delayMs,
@@ -238,20 +264,19 @@ export class Reflector {
     });
   }
 
-  /** Applies one watch event to the store and advances the resourceVersion. */
+  /** Applies one watch event to the sink and advances the resourceVersion. */
   private apply(type: string, object: unknown): void {
-    const kind = this.o.kind;
     if (type === 'ADDED' || type === 'MODIFIED') {
-      const slim = slimAs(kind, object);
-      if (slim.ok) this.o.store.upsert(slim.value);
+      const slim = this.o.transform(object);
+      if (slim.ok) this.o.sink.upsert(slim.value);
       else
         this.o.logger.warn(
-          { kind, key: rawKey(kind, object), problem: slim.error },
+          { kind: this.o.name, key: this.o.keyOf(object), problem: slim.error },
           'skipped a malformed object',
         );
     } else if (type === 'DELETED') {
-      const key = rawKey(kind, object);
-      if (key !== undefined) this.o.store.delete(kind, key);
+      const key = this.o.keyOf(object);
+      if (key !== undefined) this.o.sink.delete(key);
     } else if (type !== 'BOOKMARK') {
       return;
     }

@@ -6,8 +6,8 @@
  * persistentvolumes and storageclasses.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { slimPV, slimPVC, slimStorageClass, type Slimmed } from '../slim.js';
-import { MemoryStore } from '../store.js';
+import { rawKey, slimAs, slimPV, slimPVC, slimStorageClass, type Slimmed } from '../slim.js';
+import { MemoryStore, type SlimObject } from '../store.js';
 import type {
   ObjectKind,
   SlimCSINode,
@@ -28,7 +28,7 @@ import {
   type BackoffPolicy,
   type KindHealth,
 } from './decisions.js';
-import { Reflector } from './reflector.js';
+import { Reflector, type ReflectorOptions } from './reflector.js';
 import type { ListerWatcher } from './source.js';
 import type { ClusterLogger, InformerMetrics, LiveReadKind } from './types.js';
 
@@ -40,6 +40,31 @@ export const OBJECT_KINDS: readonly ObjectKind[] = [
   'StorageClass',
   'CSINode',
 ];
+
+/** What a cache reflector needs besides its kind and the store. */
+export type KindReflectorOptions = Omit<
+  ReflectorOptions<SlimObject, ObjectKind>,
+  'name' | 'transform' | 'keyOf' | 'sink'
+>;
+
+/** One kind of the cluster cache: slimmed by kind, into (its part of) the shared store. */
+export function kindReflector(
+  kind: ObjectKind,
+  store: MemoryStore,
+  options: KindReflectorOptions,
+): Reflector<SlimObject, ObjectKind> {
+  return new Reflector({
+    ...options,
+    name: kind,
+    transform: (raw) => slimAs(kind, raw),
+    keyOf: (raw) => rawKey(kind, raw),
+    sink: {
+      replace: (items) => store.replaceKind(kind, items),
+      upsert: (item) => store.upsert(item),
+      delete: (key) => store.delete(kind, key),
+    },
+  });
+}
 
 export interface InformerViewOptions {
   readonly logger: ClusterLogger;
@@ -67,7 +92,7 @@ export interface InformerViewOptions {
 
 export class InformerView implements ClusterView {
   private readonly store = new MemoryStore();
-  private readonly reflectors: readonly Reflector[];
+  private readonly reflectors: readonly Reflector<SlimObject, ObjectKind>[];
   private readonly live: LiveReader;
   private readonly syncedKinds = new Set<ObjectKind>();
   private readonly syncWaiters: Array<() => void> = [];
@@ -84,23 +109,20 @@ export class InformerView implements ClusterView {
     const random = options.random ?? Math.random;
     const sources = options.sources ?? apiSources(kubeConfig);
     this.live = options.liveReader ?? apiLiveReader(kubeConfig);
-    this.reflectors = OBJECT_KINDS.map(
-      (kind) =>
-        new Reflector({
-          kind,
-          source: sources[kind],
-          store: this.store,
-          logger: options.logger,
-          ...(options.metrics ? { metrics: options.metrics } : {}),
-          pageSize: options.pageSize ?? 500,
-          listTimeoutMs: options.listTimeoutMs ?? 60_000,
-          backoff: options.backoff ?? DEFAULT_BACKOFF,
-          watchTimeoutSeconds: options.watchTimeoutSeconds ?? (() => watchTimeoutSeconds(random)),
-          watchGraceMs: options.watchGraceMs ?? 30_000,
-          now: this.now,
-          random,
-          onSynced: (k) => this.kindSynced(k),
-        }),
+    this.reflectors = OBJECT_KINDS.map((kind) =>
+      kindReflector(kind, this.store, {
+        source: sources[kind],
+        logger: options.logger,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+        pageSize: options.pageSize ?? 500,
+        listTimeoutMs: options.listTimeoutMs ?? 60_000,
+        backoff: options.backoff ?? DEFAULT_BACKOFF,
+        watchTimeoutSeconds: options.watchTimeoutSeconds ?? (() => watchTimeoutSeconds(random)),
+        watchGraceMs: options.watchGraceMs ?? 30_000,
+        now: this.now,
+        random,
+        onSynced: (k) => this.kindSynced(k),
+      }),
     );
   }
 

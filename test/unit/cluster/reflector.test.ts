@@ -5,7 +5,6 @@
  * real API server.
  */
 import { jest } from '@jest/globals';
-import { Reflector } from '../../../src/cluster/informer/reflector.js';
 import type {
   ListerWatcher,
   ListOptions,
@@ -13,7 +12,12 @@ import type {
   WatchRequest,
 } from '../../../src/cluster/informer/source.js';
 import type { ClusterLogger } from '../../../src/cluster/informer/types.js';
-import { InformerView, OBJECT_KINDS } from '../../../src/cluster/informer/view.js';
+import {
+  InformerView,
+  kindReflector,
+  OBJECT_KINDS,
+  type KindReflectorOptions,
+} from '../../../src/cluster/informer/view.js';
 import { MemoryStore } from '../../../src/cluster/store.js';
 import type { ObjectKind } from '../../../src/cluster/types.js';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -94,16 +98,12 @@ const logger = (): ClusterLogger & { lines: string[] } => {
   };
 };
 
-type ReflectorOptions = ConstructorParameters<typeof Reflector>[0];
-
-function reflector(source: ScriptedSource, over: Partial<ReflectorOptions> = {}) {
+function reflector(source: ScriptedSource, over: Partial<KindReflectorOptions> = {}) {
   const relists: string[] = [];
   const watchErrors: string[] = [];
-  const store = over.store ?? new MemoryStore();
-  const r = new Reflector({
-    kind: 'PersistentVolume',
+  const store = new MemoryStore();
+  const r = kindReflector('PersistentVolume', store, {
     source,
-    store,
     logger: logger(),
     metrics: { onRelist: (k) => relists.push(k), onWatchError: (_k, reason) => watchErrors.push(reason) },
     pageSize: 2,

@@ -10,7 +10,8 @@ import type {
   WatchRequest,
 } from '../../../src/cluster/informer/source.js';
 import { SILENT_LOGGER } from '../../../src/cluster/informer/types.js';
-import { PodReflector, type PodSink } from '../../../src/hyperconvergence/pod-reflector.js';
+import type { Reflector } from '../../../src/cluster/informer/reflector.js';
+import { podReflector, type PodSink } from '../../../src/hyperconvergence/pod-reflector.js';
 import type { SlimPod } from '../../../src/hyperconvergence/pod.js';
 import { watchConvergence } from '../../../src/hyperconvergence/index.js';
 import { silentLogger } from '../../../src/observability/logger.js';
@@ -74,8 +75,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-function reflectorOver(source: ScriptedSource, sink: RecordingSink): PodReflector {
-  return new PodReflector({
+function reflectorOver(source: ScriptedSource, sink: RecordingSink): Reflector<SlimPod> {
+  return podReflector({
     source,
     sink,
     logger: SILENT_LOGGER,
@@ -89,7 +90,7 @@ function reflectorOver(source: ScriptedSource, sink: RecordingSink): PodReflecto
   });
 }
 
-describe('PodReflector', () => {
+describe('podReflector', () => {
   it('lists every page into one replace, then applies watch events in order', async () => {
     const source = new ScriptedSource();
     source.items = [rawPod('a', '1'), rawPod('b', '2'), { metadata: { name: 'broken' } }, rawPod('c', '3')];
@@ -99,6 +100,7 @@ describe('PodReflector', () => {
     try {
       await until(() => source.watches.length === 1, 'the first watch');
       expect(reflector.synced).toBe(true);
+      expect(reflector.health()).toMatchObject({ kind: 'Pod', synced: true, watching: true, failures: 0 });
       expect(source.lists.map((l) => l.continueToken)).toEqual([undefined, '2']);
       expect(sink.log).toEqual(['replace a,b,c']);
       expect(source.lastWatch.resourceVersion).toBe('10');
