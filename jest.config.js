@@ -14,12 +14,18 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'http', testMatch: ['<rootDir>/test/http/**/*.test.ts'] },
+    // Renders and lints the Helm chart with the helm binary of the control-plane cache.
+    { ...common, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'], testTimeout: 60000 },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       // A real control plane starts once per file; kube-scheduler needs a few seconds per scenario.
       testTimeout: 120000,
+      // Fails without the control-plane binaries, builds dist/, and stops leftover processes
+      // (test/e2e/harness/processes.ts: every child is recorded under test/e2e/.run/<id>/pids).
+      globalSetup: '<rootDir>/test/e2e/harness/lifecycle.ts',
+      globalTeardown: '<rootDir>/test/e2e/harness/global-teardown.ts',
     },
   ],
 };
