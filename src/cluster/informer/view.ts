@@ -8,16 +8,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { rawKey, slimAs, slimPV, slimPVC, slimStorageClass, type Slimmed } from '../slim.js';
 import { MemoryStore, type SlimObject } from '../store.js';
-import type {
-  ObjectKind,
-  SlimCSINode,
-  SlimNamespace,
-  SlimNode,
-  SlimPV,
-  SlimPVC,
-  SlimStorageClass,
-} from '../types.js';
-import type { CacheSizes, ClusterView } from '../view.js';
+import type { ObjectKind, SlimPV, SlimPVC, SlimStorageClass } from '../types.js';
+import { StoreReader } from '../store-reader.js';
+import type { ClusterView } from '../view.js';
 import { apiLiveReader, apiSources, type LiveReader } from './api-source.js';
 import {
   DEFAULT_BACKOFF,
@@ -90,7 +83,7 @@ export interface InformerViewOptions {
   readonly liveReader?: LiveReader;
 }
 
-export class InformerView implements ClusterView {
+export class InformerView extends StoreReader implements ClusterView {
   private readonly store = new MemoryStore();
   private readonly reflectors: readonly Reflector<SlimObject, ObjectKind>[];
   private readonly live: LiveReader;
@@ -102,6 +95,7 @@ export class InformerView implements ClusterView {
   private readonly now: () => number;
 
   constructor(kubeConfig: KubeConfig, options: InformerViewOptions) {
+    super();
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.liveReadTimeoutMs = options.liveReadTimeoutMs ?? 3_000;
@@ -224,31 +218,7 @@ export class InformerView implements ClusterView {
     return result.value;
   }
 
-  node(name: string): SlimNode | undefined {
-    return this.store.node(name);
-  }
-  nodes(): Iterable<SlimNode> {
-    return this.store.nodes();
-  }
-  namespace(name: string): SlimNamespace | undefined {
-    return this.store.namespace(name);
-  }
-  pvc(namespace: string, name: string): SlimPVC | undefined {
-    return this.store.pvc(namespace, name);
-  }
-  pv(name: string): SlimPV | undefined {
-    return this.store.pv(name);
-  }
-  storageClass(name: string): SlimStorageClass | undefined {
-    return this.store.storageClass(name);
-  }
-  defaultStorageClass(): SlimStorageClass | undefined {
-    return this.store.defaultStorageClass();
-  }
-  csiNodes(): Iterable<SlimCSINode> {
-    return this.store.csiNodes();
-  }
-  sizes(): CacheSizes {
-    return this.store.sizes();
+  protected currentStore(): MemoryStore {
+    return this.store;
   }
 }

@@ -10,7 +10,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { keyOf, MemoryStore, type SlimObject } from '../store.js';
-import type { SlimCSINode, SlimNamespace, SlimNode, SlimPV, SlimPVC, SlimStorageClass } from '../types.js';
+import type { SlimPV, SlimPVC, SlimStorageClass } from '../types.js';
+import { StoreReader } from '../store-reader.js';
 import type { CacheSizes, ClusterView } from '../view.js';
 import { scanRoots, signatureOf } from './files.js';
 import { formatOf, parseStateText, type StateProblem } from './parse.js';
@@ -54,7 +55,7 @@ interface FileEntry {
 
 const problemId = (p: StateProblem): string => `${p.file}\0${p.index}\0${p.message}`;
 
-export class StateFileView implements ClusterView {
+export class StateFileView extends StoreReader implements ClusterView {
   private store = new MemoryStore();
   private entries = new Map<string, FileEntry>();
   private current: readonly StateProblem[] = [];
@@ -70,6 +71,7 @@ export class StateFileView implements ClusterView {
   private readonly debounceMs: number;
 
   constructor(private readonly options: StateFileViewOptions) {
+    super();
     this.watching = options.watch ?? true;
     this.debounceMs = options.debounceMs ?? 100;
   }
@@ -226,32 +228,8 @@ export class StateFileView implements ClusterView {
     return Promise.resolve(this.store.storageClass(name));
   }
 
-  node(name: string): SlimNode | undefined {
-    return this.store.node(name);
-  }
-  nodes(): Iterable<SlimNode> {
-    return this.store.nodes();
-  }
-  namespace(name: string): SlimNamespace | undefined {
-    return this.store.namespace(name);
-  }
-  pvc(namespace: string, name: string): SlimPVC | undefined {
-    return this.store.pvc(namespace, name);
-  }
-  pv(name: string): SlimPV | undefined {
-    return this.store.pv(name);
-  }
-  storageClass(name: string): SlimStorageClass | undefined {
-    return this.store.storageClass(name);
-  }
-  defaultStorageClass(): SlimStorageClass | undefined {
-    return this.store.defaultStorageClass();
-  }
-  csiNodes(): Iterable<SlimCSINode> {
-    return this.store.csiNodes();
-  }
-  sizes(): CacheSizes {
-    return this.store.sizes();
+  protected currentStore(): MemoryStore {
+    return this.store;
   }
 }
 
