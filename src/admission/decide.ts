@@ -2,7 +2,7 @@ import {
   ANNOTATION,
   KUBERNETES_DEFAULT_SCHEDULER,
   LABEL,
-  annotationBool,
+  annotationSetting,
   parseBool,
 } from '../contract/index.js';
 import type { ClusterReader } from '../cluster/view.js';
@@ -88,7 +88,10 @@ function describe(v: ResolvedVolume): string {
 export function decide(req: MutationRequest, reader: ClusterReader, config: MutationConfig): Decision {
   const kind = workloadKind(req.kind);
   const kindName = req.kind.kind;
-  if (!kind) return verdict('unsupported-kind', `${kindName} is not a kind kube-converge mutates`, kindName);
+  if (!kind) {
+    const subject = `${kindName} ${objectName(req.object, req.namespace)}`.trim();
+    return verdict('unsupported-kind', `${kindName} is not a kind kube-converge mutates`, subject);
+  }
   const w = readWorkload(req.object, kind);
   const namespace = w.namespace ?? req.namespace ?? '';
   const subject = `${kindName} ${namespace ? `${namespace}/` : ''}${w.name}`;
@@ -152,16 +155,25 @@ function schedulerVerdict(
   });
 }
 
+/** "namespace/name" of any object, for logs; '' when it has none. */
+function objectName(object: unknown, fallbackNamespace: string | undefined): string {
+  const meta = (object as { metadata?: { name?: unknown; namespace?: unknown } } | undefined)?.metadata;
+  const name = typeof meta?.name === 'string' ? meta.name : '';
+  const ns = typeof meta?.namespace === 'string' ? meta.namespace : (fallbackNamespace ?? '');
+  return name ? `${ns ? `${ns}/` : ''}${name}` : '';
+}
+
 function optedOut(
   w: WorkloadView,
   namespace: string,
   reader: ClusterReader,
 ): { outcome: Outcome; reason: string } | undefined {
-  const key = ANNOTATION.disableAdmissionController;
-  if (annotationBool(w.annotations, key) === true)
-    return { outcome: 'opted-out', reason: `annotation ${key} is true` };
-  if (annotationBool(w.templateAnnotations, key) === true) {
-    return { outcome: 'opted-out', reason: `pod template annotation ${key} is true` };
+  const name = ANNOTATION.disableAdmissionController;
+  const own = annotationSetting(w.annotations, name);
+  if (own?.value === true) return { outcome: 'opted-out', reason: `annotation ${own.key} is true` };
+  const template = annotationSetting(w.templateAnnotations, name);
+  if (template?.value === true) {
+    return { outcome: 'opted-out', reason: `pod template annotation ${template.key} is true` };
   }
   // The chart's namespaceSelector normally keeps these away; the label is also honoured here so the
   // CLI and a configuration without the selector agree with the cluster.

@@ -29,10 +29,18 @@ export function annotationBool(
   annotations: Readonly<Record<string, string>> | undefined,
   name: AnnotationName,
 ): boolean | undefined {
+  return annotationSetting(annotations, name)?.value;
+}
+
+/** Like annotationBool, with the key that answered (for explanations). */
+export function annotationSetting(
+  annotations: Readonly<Record<string, string>> | undefined,
+  name: AnnotationName,
+): { key: string; value: boolean } | undefined {
   if (!annotations) return undefined;
   for (const key of annotationKeys(name)) {
-    const parsed = parseBool(annotations[key]);
-    if (parsed !== undefined) return parsed;
+    const value = parseBool(annotations[key]);
+    if (value !== undefined) return { key, value };
   }
   return undefined;
 }

@@ -248,6 +248,20 @@ describe('kinds and operations (contract §3)', () => {
     expect(d.patch).toEqual([]);
   });
 
+  it('an unsupported kind is named in the decision', () => {
+    const d = decide(
+      {
+        kind: { group: 'apps', version: 'v1', kind: 'DaemonSet' },
+        operation: 'CREATE',
+        namespace: 'apps',
+        object: { metadata: { name: 'agent' } },
+      },
+      cluster(),
+      config,
+    );
+    expect(d.subject).toBe('DaemonSet apps/agent');
+  });
+
   it('a subresource request (pods/status) is not mutated', () => {
     const d = decide({ ...req('Pod', 'CREATE'), subResource: 'binding' }, cluster(), config);
     expect(d.outcome).toBe('unsupported-operation');
@@ -377,7 +391,9 @@ describe('opt-out (contract §4)', () => {
       config,
     );
     expect(d.outcome).toBe('opted-out');
-    expect(d.reason).toContain('pod template');
+    expect(d.reason).toContain(
+      'pod template annotation stork.libopenstorage.org/disable-admission-controller',
+    );
   });
 
   it('a namespace labelled with the opt-out is left alone', () => {
