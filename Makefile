@@ -54,6 +54,11 @@ test-e2e: node_modules control-plane ## end-to-end tests against kube-apiserver,
 lint: node_modules ## typecheck, eslint, prettier
 	$(NPM) run typecheck && $(NPM) run lint
 
+.PHONY: demo
+demo: build control-plane ## the examples on a real local control plane: where each pod lands, and why
+	$(NPM) exec --no -- tsc -p scripts/demo/tsconfig.json
+	node dist/.demo/scripts/demo/demo.js
+
 .PHONY: control-plane
 control-plane: ## build (or reuse) kube-apiserver, kube-controller-manager, kube-scheduler, etcd, helm
 	bash scripts/control-plane/build.sh

@@ -44,6 +44,7 @@ export type Outcome =
   | 'no-managed-volume'
   | 'unknown-volume'
   | 'unsupported-kind'
+  | 'daemonset-pod'
   | 'unsupported-operation'
   | 'no-pod-spec';
 
@@ -100,6 +101,11 @@ export function decide(req: MutationRequest, reader: ClusterReader, config: Muta
     return verdict('unsupported-operation', `${op} of a ${kindName} is not mutated`, subject);
   }
   if (!w.hasPodSpec) return verdict('no-pod-spec', `${kindName} has no pod spec to patch`, subject);
+  // Contract §3: DaemonSets are left alone because their pods are pinned per node; their pods arrive
+  // as Pod CREATEs of their own and must be left alone too.
+  if (w.controllerKind === 'DaemonSet') {
+    return verdict('daemonset-pod', 'pods of a DaemonSet are pinned per node and not mutated', subject);
+  }
   const optOut = optedOut(w, namespace, reader);
   if (optOut) return verdict(optOut.outcome, optOut.reason, subject);
 

@@ -66,6 +66,17 @@ export interface WorkloadView {
   readonly volumes: PodVolume[];
   /** StatefulSet spec.volumeClaimTemplates. */
   readonly claimTemplates: ClaimTemplate[];
+  /** Kind of the controlling owner (ownerReferences[controller=true]), e.g. DaemonSet. */
+  readonly controllerKind?: string;
+}
+
+function controllerKindOf(meta: Json): string | undefined {
+  const refs = Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [];
+  for (const ref of refs) {
+    const r = rec(ref);
+    if (r?.controller === true && typeof r.kind === 'string') return r.kind;
+  }
+  return undefined;
 }
 
 function objects<T>(v: unknown): T[] {
@@ -100,6 +111,7 @@ export function readWorkload(object: unknown, kind: WorkloadKind): WorkloadView 
     schedulerName: typeof podSpec?.schedulerName === 'string' ? podSpec.schedulerName : undefined,
     volumes: objects<PodVolume>(podSpec?.volumes).map(sanitizeVolume),
     claimTemplates: templates.map(sanitizeTemplate),
+    controllerKind: controllerKindOf(meta),
   };
 }
 

@@ -262,6 +262,18 @@ describe('kinds and operations (contract §3)', () => {
     expect(d.subject).toBe('DaemonSet apps/agent');
   });
 
+  it('a pod of a DaemonSet is left alone, a pod of a ReplicaSet is not', () => {
+    const owned = (kind: string) => {
+      const r = podReq([claimVolume('class-px')]);
+      const obj = r.object as { metadata: Record<string, unknown> };
+      obj.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind, name: 'x', uid: 'u', controller: true }];
+      return r;
+    };
+    expect(decide(owned('DaemonSet'), cluster(), config).outcome).toBe('daemonset-pod');
+    expect(decide(owned('DaemonSet'), cluster(), config).patch).toEqual([]);
+    expect(decide(owned('ReplicaSet'), cluster(), config).outcome).toBe('patched');
+  });
+
   it('a subresource request (pods/status) is not mutated', () => {
     const d = decide({ ...req('Pod', 'CREATE'), subResource: 'binding' }, cluster(), config);
     expect(d.outcome).toBe('unsupported-operation');
