@@ -14,6 +14,13 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'http', testMatch: ['<rootDir>/test/http/**/*.test.ts'] },
+    // Bad input, slow clients, faults under load, TLS exposure: real servers and processes on loopback.
+    {
+      ...common,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+      testTimeout: 180000,
+    },
     // Renders and lints the Helm chart with the helm binary of the control-plane cache.
     { ...common, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'], testTimeout: 60000 },
     {

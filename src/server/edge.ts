@@ -33,11 +33,17 @@ export class HttpError extends Error {
   }
 }
 
-/** Reads a request body up to `limit` bytes; a larger body is refused without reading the rest. */
+/**
+ * Reads a request body up to `limit` bytes; a larger body is refused at once and the rest of it is
+ * read and dropped, never kept. Dropping rather than closing: a socket closed with unread bytes is
+ * reset, and the reset overtook the 413 — measured: 2 to 15 of 16 parallel 10 MB uploads saw EPIPE or
+ * ECONNRESET instead of the answer. The request timeout still bounds how long a client may keep sending.
+ */
 export function readBody(req: Request, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
       reject(new HttpError(413, `request body of ${declared} bytes is over the limit of ${limit} bytes`));
       return;
     }
@@ -48,8 +54,8 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
       if (size > limit) {
         cleanup();
         reject(new HttpError(413, `request body is over the limit of ${limit} bytes`));
-        // Stop reading; the response closes the connection (Connection: close is set on 413).
-        req.pause();
+        // No listener is left: the rest flows to nowhere, and the connection stays usable.
+        req.resume();
         return;
       }
       chunks.push(chunk);
@@ -71,6 +77,35 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
     req.on('end', onEnd);
     req.on('error', onError);
   });
+}
+
+/**
+ * JSON.parse takes any depth, but JSON.stringify and every recursive walk overflow the stack at a few
+ * thousand levels: a 10,000-deep `kind` echoed in a decode message, or a deep Node echoed back by the
+ * extender, was a RangeError and a 500. No Kubernetes object comes near this (kube-apiserver and
+ * kube-scheduler decode into typed structs: a Pod nests a few dozen levels at most).
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`; brackets inside strings do not count.
+ * One pass over the bytes, about a quarter of JSON.parse's time (3 ms a MB, measured).
+ */
+export function nestsDeeperThan(text: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    // Multi-byte UTF-8 sequences are all bytes >= 0x80: they never look like a quote or a bracket.
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 /** The parsed JSON body, set by `jsonBody`. */
@@ -104,6 +139,10 @@ export function jsonBody(opts: { limit: number; metrics: Metrics; server: string
     }
     readBody(req, opts.limit).then(
       (buf) => {
+        if (nestsDeeperThan(buf, MAX_JSON_DEPTH)) {
+          refuse(res, 400, `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+          return;
+        }
         try {
           res.locals.body = JSON.parse(buf.toString('utf8')) as unknown;
         } catch (e) {
@@ -114,8 +153,7 @@ export function jsonBody(opts: { limit: number; metrics: Metrics; server: string
       },
       (err: unknown) => {
         const status = err instanceof HttpError ? err.status : 400;
-        // After an oversized body the connection cannot be reused: the rest was never read.
-        refuse(res, status, (err as Error).message, status === 413 ? { Connection: 'close' } : {});
+        refuse(res, status, (err as Error).message);
       },
     );
   };

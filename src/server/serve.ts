@@ -5,7 +5,7 @@ import type { ClusterView } from '../cluster/view.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createHttpsServer } from '../tls/server.js';
+import { createHttpsServer, requestTimeouts } from '../tls/server.js';
 import type { TlsSource } from '../tls/reloading.js';
 import { createMetricsApp } from './metrics-app.js';
 import { drain, listen } from './listen.js';
@@ -28,6 +28,8 @@ export interface ServeDeps {
   readonly staleness?: () => string | undefined;
   /** Builds the extender app (src/extender) when the extender port is not 0. */
   readonly extenderApp?: (readiness: Readonly<Record<string, ReadinessCheck>>) => Express;
+  /** Every server's request timeout; default REQUEST_TIMEOUT_MS (tests shorten it). */
+  readonly requestTimeoutMs?: number;
 }
 
 export function mutationConfig(config: Config): MutationConfig {
@@ -62,7 +64,8 @@ export async function startServers(deps: ServeDeps): Promise<RunningServers> {
     readiness,
   });
   const servers: Server[] = [];
-  const webhook = createHttpsServer(webhookApp, tls, { logger });
+  const { requestTimeoutMs } = deps;
+  const webhook = createHttpsServer(webhookApp, tls, { logger, requestTimeoutMs });
   servers.push(webhook);
   const host = config.bindAddress;
   const ports: { webhook: number; extender?: number; metrics?: number } = {
@@ -70,16 +73,20 @@ export async function startServers(deps: ServeDeps): Promise<RunningServers> {
   };
   if (config.extenderPort !== 0 && deps.extenderApp) {
     const app = deps.extenderApp(readiness);
-    const server = config.extenderTls ? createHttpsServer(app, tls, { logger }) : createHttpServer(app);
+    // Node's plain-HTTP defaults (300 s per request, swept every 30 s) would let a slow client hold a
+    // socket for minutes: the plain servers get the webhook's limits.
+    const server = config.extenderTls
+      ? createHttpsServer(app, tls, { logger, requestTimeoutMs })
+      : createHttpServer(requestTimeouts(requestTimeoutMs), app);
     // kube-scheduler's extender client keeps idle connections 90 s, like the API server's.
     server.keepAliveTimeout = 120_000;
     servers.push(server);
     ports.extender = await listen(server, config.extenderPort, host);
   }
+  let metricsServer: Server | undefined;
   if (config.metricsPort !== 0) {
-    const server = createHttpServer(createMetricsApp(metrics, readiness));
-    servers.push(server);
-    ports.metrics = await listen(server, config.metricsPort, host);
+    metricsServer = createHttpServer(requestTimeouts(requestTimeoutMs), createMetricsApp(metrics, readiness));
+    ports.metrics = await listen(metricsServer, config.metricsPort, host);
   }
   logger.info({ ports, scheduler: config.schedulerName, provisioners: config.provisioners }, 'serving');
 
@@ -87,7 +94,10 @@ export async function startServers(deps: ServeDeps): Promise<RunningServers> {
     ports,
     async close(): Promise<void> {
       draining = true;
+      const deadline = Date.now() + config.shutdownGrace;
       await Promise.all(servers.map((s) => drain(s, config.shutdownGrace)));
+      // The probes go last, at once: /readyz answers 503 for as long as the drain lasts.
+      if (metricsServer) await drain(metricsServer, Math.max(0, deadline - Date.now()), 0);
       await view.stop();
       tls.close();
     },

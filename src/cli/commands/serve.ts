@@ -63,14 +63,18 @@ function openServingTls(
   });
 }
 
-export async function serve(config: Config, logger: Logger): Promise<void> {
+/** Serves until SIGTERM or SIGINT; resolves with the exit code (2: the cluster state could not be read). */
+export async function serve(config: Config, logger: Logger): Promise<number> {
+  let exitCode = 0;
   const metrics = new Metrics({ processMetrics: true });
   const opened = openClusterView(config, logger, metrics, { watch: true });
   const tls = await openServingTls(config, opened.kubeConfig, logger.child({ component: 'tls' }));
   // The view starts in the background: /healthz answers and /readyz says "not synced" meanwhile.
   opened.view.start().catch((err: unknown) => {
     logger.fatal({ err }, 'cannot read the cluster state');
-    process.exitCode = 2;
+    // Returned, not set on process.exitCode: bin.ts sets exitCode from what run() returns, and a
+    // crash reported as exit 0 reads as a completed container to Kubernetes.
+    exitCode = 2;
     process.kill(process.pid, 'SIGTERM');
   });
   const events = new DedupingRecorder(
@@ -114,6 +118,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
   await running.close();
   logger.info('stopped');
   logger.flush();
+  return exitCode;
 }
 
 export const serveCommand: Command = {
@@ -125,7 +130,6 @@ export const serveCommand: Command = {
   flags: [],
   scopes: ['all', 'serve'],
   async run({ config }) {
-    await serve(config, createLogger(config.logLevel));
-    return 0;
+    return serve(config, createLogger(config.logLevel));
   },
 };
