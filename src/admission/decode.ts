@@ -61,15 +61,8 @@ function isGroupVersionKind(gvk: unknown): boolean {
 function requestProblem(request: Record<string, unknown>): string | undefined {
   if (typeof request.uid !== 'string' || request.uid === '')
     return 'request.uid is missing or not a non-empty string';
-  const gvk = request.kind;
-  if (
-    !isRecord(gvk) ||
-    typeof gvk.kind !== 'string' ||
-    typeof gvk.version !== 'string' ||
-    typeof (gvk.group ?? '') !== 'string'
-  ) {
+  if (!isGroupVersionKind(request.kind))
     return 'request.kind must be an object with string group, version and kind';
-  }
   if (typeof request.operation !== 'string' || !OPERATIONS.includes(request.operation)) {
     return `request.operation ${JSON.stringify(request.operation)} is not one of ${OPERATIONS.join(', ')}`;
   }

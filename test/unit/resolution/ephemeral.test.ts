@@ -9,7 +9,9 @@ const cluster = store(
   pvc('apps', 'web-0-scratch', { storageClassName: 'local', volumeName: 'pv-1', phase: 'Bound' }),
   pv('pv-1', { csiDriver: 'pxd.portworx.com' }),
 );
-const volumes = [{ name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'local' } } } }];
+const volumes = [
+  { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'local' } } } },
+];
 
 describe('generic ephemeral volumes', () => {
   it('before the pod has a name (admission), resolve through the template class', () => {
