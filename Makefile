@@ -59,6 +59,10 @@ demo: build control-plane ## the examples on a real local control plane: where e
 	$(NPM) exec --no -- tsc -p scripts/demo/tsconfig.json
 	node dist/.demo/scripts/demo/demo.js
 
+.PHONY: bench
+bench: node_modules ## every benchmark, side by side with its baseline; writes bench/results and BENCHMARKS.md
+	$(NPM) run bench
+
 .PHONY: control-plane
 control-plane: ## build (or reuse) kube-apiserver, kube-controller-manager, kube-scheduler, etcd, helm
 	bash scripts/control-plane/build.sh
