@@ -20,6 +20,8 @@ export interface EvaluateDeps {
   readonly provisioners: ReadonlySet<string>;
   readonly sources: readonly PlacementSource[];
   readonly scale: ScoreScale;
+  /** Per-node reason strings: the `score` command wants them, the extender does not (default off). */
+  readonly explain?: boolean;
 }
 
 export interface Evaluation {
@@ -68,7 +70,7 @@ export async function evaluatePod(
       storageNodes: gathered.storageNodes,
       candidates,
     },
-    { scale: deps.scale },
+    { scale: deps.scale, explain: deps.explain ?? false },
   );
   const meta = (pod as { metadata?: { uid?: unknown } }).metadata;
   return {

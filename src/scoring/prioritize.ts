@@ -37,7 +37,11 @@ interface Raw {
 const names = (volumes: readonly LocatedVolume[]): string => volumes.map((volume) => volume.name).join(', ');
 
 /** The locality table, summed over the hyperconverged volumes. */
-function localityScore(candidate: StorageNode, plan: ScoringPlan): { raw: number; parts: string[] } {
+function localityScore(
+  candidate: StorageNode,
+  plan: ScoringPlan,
+  explain: boolean,
+): { raw: number; parts: string[] } {
   let raw = 0;
   const parts: string[] = [];
   const down = candidate.status === 'storage-down' ? ', storage down' : '';
@@ -45,7 +49,7 @@ function localityScore(candidate: StorageNode, plan: ScoringPlan): { raw: number
     const { points, match } = volumePoints(candidate, locality);
     if (!match) continue;
     raw += points;
-    parts.push(`${match} of ${locality.volume.name}${down} (${points})`);
+    if (explain) parts.push(`${match} of ${locality.volume.name}${down} (${points})`);
   }
   return { raw, parts };
 }
@@ -68,7 +72,7 @@ function withAntiHyperconvergence(node: string, candidate: StorageNode, plan: Sc
   return { raw: base.raw + REMOTE_BONUS, reason: base.raw > 0 ? `${base.reason} + ${remote}` : remote };
 }
 
-function rawScore(storage: PodStorage, plan: ScoringPlan, node: string): Raw {
+function rawScore(storage: PodStorage, plan: ScoringPlan, node: string, explain: boolean): Raw {
   if (!storage.managed) return { raw: DEFAULT_SCORE, reason: `no managed volume (${DEFAULT_SCORE})` };
   const candidate = storage.nodeByName.get(node);
   if (!candidate) return { raw: 0, reason: 'storage driver not running on this node (0)' };
@@ -76,7 +80,7 @@ function rawScore(storage: PodStorage, plan: ScoringPlan, node: string): Raw {
   if (storage.disableHyperconvergence) {
     return { raw: DEFAULT_SCORE, reason: `hyperconvergence disabled (${DEFAULT_SCORE})` };
   }
-  const local = localityScore(candidate, plan);
+  const local = localityScore(candidate, plan, explain);
   const scored = withAntiHyperconvergence(node, candidate, plan, {
     raw: local.raw,
     reason: local.parts.join(' + '),
@@ -92,7 +96,7 @@ export function prioritizeStorage(
 ): NodePriority[] {
   const plan = planOf(storage);
   return candidates.map((node) => {
-    const { raw, reason } = rawScore(storage, plan, node);
+    const { raw, reason } = rawScore(storage, plan, node, options.explain ?? true);
     return { node, raw, score: toExtenderScore(raw, plan.best, options.scale), reason };
   });
 }

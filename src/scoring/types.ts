@@ -7,6 +7,11 @@ export type ScoreScale = 'linear' | 'raw';
 
 export interface ScoringOptions {
   readonly scale: ScoreScale;
+  /**
+   * Build the per-node reason strings (default true). The extender turns it off: the scheduler never
+   * sees them, and at 5,000 nodes they were a quarter of a prioritize call (BENCHMARKS.md).
+   */
+  readonly explain?: boolean;
 }
 
 /** Everything scoring reads, already gathered by the edge (see placement's `gatherPlacement`). */

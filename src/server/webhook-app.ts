@@ -60,7 +60,10 @@ async function handleMutate(deps: WebhookDeps, _req: Request, res: Response): Pr
     if (result.liveReads > 0) deps.metrics.liveReads.inc(result.liveReads);
     const unknown = decision.volumes.filter((v) => v.unknown).length;
     if (unknown > 0) deps.metrics.unknownVolumes.inc(unknown);
-    log.info(
+    // Mutations and warnings at info; the pass-through majority (no managed storage) at debug: one
+    // log line per review was ~40% of the webhook's CPU under load (BENCHMARKS.md).
+    const level = decision.patch.length > 0 || decision.warnings.length > 0 ? 'info' : 'debug';
+    log[level](
       {
         kind,
         operation: request.operation,

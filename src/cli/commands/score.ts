@@ -35,6 +35,7 @@ export const scoreCommand: Command = {
       provisioners: new Set(config.provisioners),
       sources: placementSources(config),
       scale: config.scoreScale,
+      explain: true,
     });
     if (format === 'json') {
       out(
