@@ -53,7 +53,7 @@ function isGroupVersionKind(gvk: unknown): boolean {
     isRecord(gvk) &&
     typeof gvk.kind === 'string' &&
     typeof gvk.version === 'string' &&
-    (gvk.group === undefined || typeof gvk.group === 'string')
+    (gvk.group === undefined || gvk.group === null || typeof gvk.group === 'string')
   );
 }
 

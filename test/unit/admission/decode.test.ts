@@ -21,6 +21,11 @@ describe('decodeReview', () => {
     }
   });
 
+  it('reads a null group as the core group, as Go decodes it', () => {
+    const d = decodeReview(withRequest({ kind: { group: null, version: 'v1', kind: 'Pod' } }));
+    expect(d.ok && d.value.request.kind.group).toBe('');
+  });
+
   it('defaults a missing group to the core group and keeps dryRun', () => {
     const d = decodeReview(withRequest({ kind: { version: 'v1', kind: 'Pod' }, dryRun: true }));
     expect(d.ok && d.value.request.kind.group).toBe('');
