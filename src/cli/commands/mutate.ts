@@ -8,8 +8,9 @@ export const mutateCommand: Command = {
   name: 'mutate',
   usage: 'kube-converge mutate -f FILE [--state PATH]... [--explain]',
   summary:
-    'prints the manifests in FILE as the webhook would admit them (on CREATE). Cluster objects come from\n' +
-    '--state and from FILE itself; --explain adds a YAML comment per object saying why.',
+    'prints the manifests in FILE as the webhook would admit them (on CREATE).\n' +
+    'Cluster objects come from --state and from FILE itself; --explain adds a YAML comment per object\n' +
+    'saying why.',
   flags: [
     {
       name: 'file',

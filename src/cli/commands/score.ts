@@ -10,8 +10,8 @@ export const scoreCommand: Command = {
   name: 'score',
   usage: 'kube-converge score -f POD [--state PATH]... [--output text|json]',
   summary:
-    "prints every node's filter result, raw and extender score, and the reason: the answer to\n" +
-    '"why did my pod land there?". Candidates are all Nodes of --state (and of the file).',
+    "prints every node's filter result, raw and extender score, and the reason.\n" +
+    'The answer to "why did my pod land there?". Candidates are all Nodes of --state (and of the file).',
   flags: [
     {
       name: 'file',

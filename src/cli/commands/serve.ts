@@ -125,8 +125,9 @@ export const serveCommand: Command = {
   name: 'serve',
   usage: 'kube-converge serve [--state PATH]... [--kubeconfig FILE] [flags]',
   summary:
-    'runs the admission webhook (HTTPS), the scheduler extender and /metrics. Cluster data from --state files\n' +
-    '(the embedded default, watched for changes), else --kubeconfig, else the in-cluster config.',
+    'runs the admission webhook (HTTPS), the scheduler extender and /metrics.\n' +
+    'Cluster data from --state files (the embedded default, watched for changes), else --kubeconfig,\n' +
+    'else the in-cluster config.',
   flags: [],
   scopes: ['all', 'serve'],
   async run({ config }) {
