@@ -21,6 +21,9 @@ export default {
       testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
       testTimeout: 180000,
     },
+    // For users with Docker only: K3s in a container (testcontainers). Not part of `npm test` and not run
+    // in CI (no Docker engine there); without one it fails with DockerMissingError. `npm run test:k3s`.
+    { ...common, displayName: 'k3s', testMatch: ['<rootDir>/test/k3s/**/*.test.ts'], testTimeout: 180000 },
     // Renders and lints the Helm chart with the helm binary of the control-plane cache.
     { ...common, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'], testTimeout: 60000 },
     {
