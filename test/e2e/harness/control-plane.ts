@@ -227,6 +227,14 @@ export class ControlPlane {
       ],
     };
     await writeFile(configFile, JSON.stringify(config, null, 2));
+    await this.startSchedulerWith(configFile, ['--v=2']);
+  }
+
+  /**
+   * kube-scheduler with a configuration file of the caller's (e.g. a chart's KubeSchedulerConfiguration,
+   * its clientConnection.kubeconfig naming the identity to run as) and more flags; waits for /readyz.
+   */
+  async startSchedulerWith(configFile: string, extraArgs: readonly string[] = []): Promise<ManagedProcess> {
     const { process } = await launch(this.o.registry, {
       name: 'kube-scheduler',
       command: join(this.o.bin, 'kube-scheduler'),
@@ -235,13 +243,14 @@ export class ControlPlane {
         `--config=${configFile}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${p.secure}`,
-        '--v=2',
+        ...extraArgs,
       ],
       // /readyz is anonymous (docs/control-plane.md); its certificate is self-made, not checked.
       ready: (p) => answers200(`https://127.0.0.1:${p.secure}/readyz`, { insecure: true }),
       timeoutMs: 60_000,
     });
     this.scheduler = process;
+    return process;
   }
 
   // ------------------------------------------------------------ etcd v3 HTTP gateway

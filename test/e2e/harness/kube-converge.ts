@@ -16,8 +16,22 @@ export interface KubeConvergeOptions {
   readonly args?: readonly string[];
   /** Default: $KC_E2E_LOG_LEVEL or debug (extender calls are logged at debug: useful when a test fails). */
   readonly logLevel?: string;
-  /** Its kubeconfig when not the admin one (the watch gate's). */
+  /** Its kubeconfig when not the admin one (the watch gate's, or a ServiceAccount's token). */
   readonly kubeconfigFile?: string;
+  /** Process name and log file (logs/<name>.log); default kube-converge. Several may run side by side. */
+  readonly name?: string;
+  /** More environment, e.g. the KUBE_CONVERGE_* variables a chart renders (the flags above still win). */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The process makes its own serving certificate (`--cert-mode self`, given by `env` or `args`): no
+   * --tls-* flags, and no probe of the webhook port with the run's webhook CA.
+   */
+  readonly ownCertificate?: boolean;
+  /**
+   * What `start` waits for: `ready` (default; /readyz 200) or `listening` (/healthz 200: for a process
+   * expected to stay unready, e.g. one denied a permission it needs).
+   */
+  readonly waitFor?: 'ready' | 'listening';
 }
 
 export interface Sample {
@@ -80,7 +94,7 @@ export class KubeConverge {
     return `http://127.0.0.1:${this.requirePorts().metrics}`;
   }
   get logFile(): string {
-    return `${this.registry.runDir}/logs/kube-converge.log`;
+    return `${this.registry.runDir}/logs/${this.options.name ?? 'kube-converge'}.log`;
   }
 
   private requirePorts(): Ports {
@@ -92,8 +106,10 @@ export class KubeConverge {
   async start(): Promise<void> {
     if (!existsSync(CLI_ENTRY)) throw new DistMissingError();
     const logLevel = this.options.logLevel ?? process.env.KC_E2E_LOG_LEVEL ?? 'debug';
+    const own = this.options.ownCertificate === true;
+    const probe = this.options.waitFor === 'listening' ? 'healthz' : 'readyz';
     const { process: proc, ports } = await launch(this.registry, {
-      name: 'kube-converge',
+      name: this.options.name ?? 'kube-converge',
       command: process.execPath,
       ports: ['webhook', 'extender', 'metrics'] as const,
       ...(this.ports ? { fixedPorts: this.ports } : {}),
@@ -102,10 +118,9 @@ export class KubeConverge {
         'serve',
         '--kubeconfig',
         this.options.kubeconfigFile ?? this.plane.kubeconfigFile,
-        '--tls-cert-file',
-        this.pki.webhookCertFile,
-        '--tls-key-file',
-        this.pki.webhookKeyFile,
+        ...(own
+          ? []
+          : ['--tls-cert-file', this.pki.webhookCertFile, '--tls-key-file', this.pki.webhookKeyFile]),
         '--bind-address',
         '127.0.0.1',
         '--webhook-port',
@@ -120,13 +135,14 @@ export class KubeConverge {
         logLevel,
         ...(this.options.args ?? []),
       ],
-      ready: (p) => answers200(`http://127.0.0.1:${p.metrics}/readyz`),
-      env: { NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
+      ready: (p) => answers200(`http://127.0.0.1:${p.metrics}/${probe}`),
+      env: { ...this.options.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
       timeoutMs: 60_000,
     });
     this.process = proc;
     this.ports = ports;
     // The webhook's own probe, over the TLS the API server will use.
+    if (own || probe !== 'readyz') return;
     if (!(await answers200(`https://127.0.0.1:${ports.webhook}/readyz`, { ca: this.pki.webhookCaCert })))
       throw new Error('kube-converge: the webhook port does not answer /readyz over TLS');
   }

@@ -65,10 +65,18 @@ export async function launch<P extends readonly string[]>(
     const from = logSize(logFile);
     const proc = registry.spawn(spec.name, spec.command, spec.args(ports), { env: spec.env });
     try {
+      let checked = 0;
       await until(`${spec.name} is ready`, () => spec.ready(ports), {
         timeoutMs: spec.timeoutMs ?? 60_000,
         intervalMs: 100,
-        abort: () => (proc.running() ? undefined : 'it exited'),
+        abort: () => {
+          if (!proc.running()) return 'it exited';
+          // A process may live on after failing to bind (other work keeps its event loop busy): give up
+          // on it at once rather than at the timeout. Once a second is plenty.
+          if (Date.now() - checked < 1_000) return undefined;
+          checked = Date.now();
+          return ADDRESS_IN_USE.test(logTail(logFile, 30, from)) ? 'a port was taken' : undefined;
+        },
       });
       return { process: proc, ports };
     } catch (err) {

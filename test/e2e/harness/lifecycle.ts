@@ -16,11 +16,13 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The repository root, from this file's place (test/e2e/harness/). `make demo` compiles it to
- * dist/.demo/test/e2e/harness/, two levels further down.
+ * dist/.demo/test/e2e/harness/ and `npm run bench` to dist/.bench/test/e2e/harness/, two levels
+ * further down.
  */
 function findRoot(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  return root.endsWith(`${join('dist', '.demo')}`) ? resolve(root, '../..') : root;
+  const compiled = ['.demo', '.bench'].some((dir) => root.endsWith(join('dist', dir)));
+  return compiled ? resolve(root, '../..') : root;
 }
 
 export const REPO_ROOT = findRoot();

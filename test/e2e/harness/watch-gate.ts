@@ -7,8 +7,9 @@
  * miss certain, as a busy API server or a slow network does in a real cluster.
  *
  * Everything else passes through untouched (lists, live GETs, events, other watches), to the real API
- * server, with the admin client certificate. It serves the API server's own certificate (SAN
- * 127.0.0.1), so kube-converge verifies it against the cluster CA as usual.
+ * server, with the admin client certificate (or, given none, with the client's own bearer token). It
+ * serves the API server's own certificate (SAN 127.0.0.1), so kube-converge verifies it against the
+ * cluster CA as usual.
  */
 import { request, createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,8 +18,12 @@ import type { AddressInfo } from 'node:net';
 export interface GateTarget {
   readonly port: () => number;
   readonly ca: string;
-  readonly clientCert: string;
-  readonly clientKey: string;
+  /**
+   * The identity the gate presents upstream. Without one, the client's own credentials pass through
+   * (its Authorization header: a ServiceAccount token stays that ServiceAccount).
+   */
+  readonly clientCert?: string;
+  readonly clientKey?: string;
   readonly servingCert: string;
   readonly servingKey: string;
 }
