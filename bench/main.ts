@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [--only webhook,extender] [--reps N] [--no-write]`: runs the registered
- * benchmarks, prints a table, writes the raw results to bench/results/ (a dated file and latest.json)
- * and regenerates BENCHMARKS.md. `--quick` is a smoke run of about a minute for CI: smaller
- * fixtures, shorter measurements; it, like `--only`, writes bench/results/quick.json only.
+ * `npm run bench [-- --quick] [--only webhook,extender] [--merge] [--reps N] [--no-write]`: runs the
+ * registered benchmarks, prints a table, writes the raw results to bench/results/ (a dated file and
+ * latest.json) and regenerates BENCHMARKS.md. `--quick` is a smoke run of about a minute for CI:
+ * smaller fixtures, shorter measurements; it, like `--only`, writes bench/results/quick.json only —
+ * unless `--merge` is given: then the benchmarks that ran replace theirs in latest.json (the others
+ * are kept, each outcome naming the run it came from) and BENCHMARKS.md is regenerated from that.
  *
  * Target misses are findings, not failures: the exit code is non-zero only when a benchmark could
  * not run (a server did not start, answers were wrong, a load generator failed).
@@ -13,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCA, makeServingCert } from '../src/tls/certs.js';
 import { describeMachine } from './lib/machine.js';
-import type { BenchContext, BenchOutcome, Benchmark, TlsFiles } from './lib/model.js';
+import type { BenchContext, BenchOutcome, Benchmark, RunInfo, TlsFiles } from './lib/model.js';
 import { killAll } from './lib/proc.js';
 import { renderConsole, renderMarkdown, type RunRecord } from './lib/report.js';
 import { BENCHMARKS } from './suites/index.js';
@@ -23,6 +25,8 @@ interface Args {
   readonly render: boolean;
   readonly quick: boolean;
   readonly only?: readonly string[];
+  /** Merge this run's outcomes into bench/results/latest.json instead of writing quick.json. */
+  readonly merge: boolean;
   readonly reps: number;
   readonly write: boolean;
 }
@@ -33,24 +37,27 @@ function parseArgs(argv: readonly string[]): Args {
   let only: string[] | undefined;
   let reps = 3;
   let write = true;
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
     else if (a === '--render') render = true;
     else if (a === '--no-write') write = false;
+    else if (a === '--merge') merge = true;
     else if (a === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--reps') reps = Number(argv[++i]);
     else
       throw new Error(
-        `unknown argument ${a ?? ''}; use --quick, --only ID[,ID], --reps N (≥ 3), --no-write, --render`,
+        `unknown argument ${a ?? ''}; use --quick, --only ID[,ID], --merge, --reps N (≥ 3), --no-write, --render`,
       );
   }
   if (!Number.isInteger(reps) || reps < 3) throw new Error('--reps must be an integer ≥ 3');
+  if (merge && quick) throw new Error('--merge takes full runs only (a --quick run writes quick.json)');
   const known = new Set(BENCHMARKS.map((b) => b.id));
   const unknown = (only ?? []).filter((id) => !known.has(id));
   if (unknown.length > 0)
     throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-  return { render, quick, only, reps, write };
+  return { render, quick, only, merge, reps, write };
 }
 
 async function makeTls(dir: string): Promise<TlsFiles> {
@@ -116,8 +123,11 @@ async function runOne(b: Benchmark, ctx: BenchContext): Promise<BenchOutcome> {
   }
 }
 
-/** A full run writes a dated file, latest.json and BENCHMARKS.md; a partial one only quick.json. */
-function writeResults(root: string, record: RunRecord, partial: boolean): string[] {
+/**
+ * A full run writes a dated file, latest.json and BENCHMARKS.md; a partial one only quick.json. The
+ * dated file is named after the run that just ended (`startedAt`), also when `record` is a merge.
+ */
+function writeResults(root: string, record: RunRecord, partial: boolean, startedAt: string): string[] {
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const json = JSON.stringify(record, null, 2) + '\n';
@@ -125,10 +135,43 @@ function writeResults(root: string, record: RunRecord, partial: boolean): string
     writeFileSync(path.join(dir, 'quick.json'), json);
     return [path.join(dir, 'quick.json')];
   }
-  const dated = path.join(dir, `${record.startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  const dated = path.join(dir, `${startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
   writeFileSync(dated, json);
   writeFileSync(path.join(dir, 'latest.json'), json);
   return [dated, path.join(dir, 'latest.json'), writeMarkdown(root, record)];
+}
+
+/**
+ * `--merge`: this run's outcomes replace theirs in latest.json (registry order kept), every outcome
+ * keeps the run it came from, and the record lists the merges. Without a latest.json, the run alone.
+ */
+function mergeWithLatest(root: string, record: RunRecord): RunRecord {
+  const latest = path.join(root, 'bench', 'results', 'latest.json');
+  if (!existsSync(latest)) return record;
+  const old = JSON.parse(readFileSync(latest, 'utf8')) as RunRecord;
+  const stamp = (r: RunRecord): RunInfo => ({
+    command: r.command,
+    startedAt: r.startedAt,
+    seconds: r.seconds,
+    loadStart: r.machine.loadStart,
+    loadEnd: r.machine.loadEnd,
+    ...(r.machine.commit ? { commit: r.machine.commit } : {}),
+  });
+  const fresh = new Map<string, BenchOutcome>(
+    record.benchmarks.map((b) => [b.id, { ...b, run: stamp(record) }]),
+  );
+  const kept = new Map<string, BenchOutcome>(
+    old.benchmarks.map((b) => [b.id, { ...b, run: b.run ?? stamp(old) }]),
+  );
+  const order = [...BENCHMARKS.map((b) => b.id), ...kept.keys()];
+  const benchmarks = [...new Set(order)]
+    .map((id) => fresh.get(id) ?? kept.get(id))
+    .filter((b): b is BenchOutcome => b !== undefined);
+  return {
+    ...old,
+    merged: [...(old.merged ?? []), { ...stamp(record), benchmarks: [...fresh.keys()] }],
+    benchmarks,
+  };
 }
 
 /** BENCHMARKS.md from a run's record and the hand-written findings. */
@@ -204,9 +247,11 @@ async function main(): Promise<number> {
       benchmarks: outcomes,
     };
     process.stdout.write(renderConsole(record) + '\n');
-    const partial = args.quick || args.only !== undefined;
+    const partial = !args.merge && (args.quick || args.only !== undefined);
+    const written = args.merge ? mergeWithLatest(root, record) : record;
     if (args.write)
-      for (const file of writeResults(root, record, partial)) log(`wrote ${path.relative(root, file)}`);
+      for (const file of writeResults(root, written, partial, record.startedAt))
+        log(`wrote ${path.relative(root, file)}`);
     return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
   } finally {
     cleanup();

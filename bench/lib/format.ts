@@ -4,6 +4,9 @@ import type { Summary } from './stats.js';
 export function num(value: number, metric: string): string {
   if (!Number.isFinite(value)) return '–';
   if (metric.includes('req/s') || metric.includes('µs')) return Math.round(value).toLocaleString('en-US');
+  // Rates, sizes and shares (benchmarks 3 and 4): whole numbers once they are large.
+  if (/\/s$|MiB|^B\/|%/.test(metric))
+    return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
   if (metric.includes('ms'))
     return value < 10
       ? value.toFixed(2)

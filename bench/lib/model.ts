@@ -50,6 +50,19 @@ export interface BenchOutcome {
   /** Raw material: per-repetition measurements, fixture sizes, checks. */
   readonly details: Record<string, unknown>;
   readonly seconds: number;
+  /** The run it was measured in, when merged into another run's record (`--merge`). */
+  readonly run?: RunInfo;
+}
+
+/** Which run measured an outcome: set on every outcome of a merged record. */
+export interface RunInfo {
+  readonly command: string;
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly loadStart: number;
+  readonly loadEnd?: number;
+  /** The tree's commit (uncommitted changes in it are not recorded). */
+  readonly commit?: string;
 }
 
 export interface TlsFiles {

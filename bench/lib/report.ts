@@ -3,7 +3,7 @@
  * at the end of a run and BENCHMARKS.md.
  */
 import type { Machine } from './machine.js';
-import type { BenchOutcome, Figure, TargetCheck } from './model.js';
+import type { BenchOutcome, Figure, RunInfo, TargetCheck } from './model.js';
 import { ratioSpread, spread } from './format.js';
 
 export interface RunRecord {
@@ -16,6 +16,8 @@ export interface RunRecord {
   readonly machine: Machine;
   readonly versions: Readonly<Record<string, string>>;
   readonly benchmarks: readonly BenchOutcome[];
+  /** Later runs (`--merge`) whose benchmarks replaced this run's. */
+  readonly merged?: readonly (RunInfo & { readonly benchmarks: readonly string[] })[];
 }
 
 type Table = string[][];
@@ -103,8 +105,21 @@ export function renderConsole(run: RunRecord): string {
   return out.join('\n');
 }
 
+const loadText = (r: RunInfo): string =>
+  `1-minute load average ${r.loadStart.toFixed(2)} at the start, ${(r.loadEnd ?? Number.NaN).toFixed(2)} at the end`;
+
+/** Where a merged outcome was measured: its own run's command, time and load. */
+function runLine(r: RunInfo): string {
+  const commit = r.commit ? `commit ${r.commit}; ` : '';
+  return `_Measured by \`${r.command}\` on ${r.startedAt} (${commit}took ${Math.round(r.seconds / 6) / 10} min; ${loadText(r)})._`;
+}
+
 function machineLines(run: RunRecord): string[] {
   const m = run.machine;
+  const merges = (run.merged ?? []).map(
+    (r) =>
+      `- Merged: ${r.benchmarks.join(', ')} from \`${r.command}\` on ${r.startedAt} (took ${Math.round(r.seconds / 6) / 10} min; ${loadText(r)}); each benchmark below names the run it comes from.`,
+  );
   return [
     `- Command: \`${run.command}\` (${run.reps} repetitions of every measurement; took ${Math.round(run.seconds / 6) / 10} min)`,
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB memory; ${m.os}`,
@@ -115,6 +130,7 @@ function machineLines(run: RunRecord): string[] {
       (m.loadStart > m.cores * 0.5
         ? ' — the machine was busy with other work, so absolute numbers are noisy; compare the ratios.'
         : '.'),
+    ...merges,
   ];
 }
 
@@ -153,6 +169,7 @@ export function renderMarkdown(run: RunRecord, findings: string): string {
       );
       return;
     }
+    if (b.run && run.merged) out.push(runLine(b.run), '');
     if (b.status === 'failed') out.push(`**Failed in this run**: ${b.error ?? ''}`, '');
     out.push(...b.method.map((m) => `- ${m}`), '');
     for (const { title, table } of tables(b.figures)) out.push(`### ${title}`, '', markdown(table), '');
