@@ -16,9 +16,18 @@ export interface OpenedView {
 
 /**
  * Informer-backed caches can be disconnected for a while and still answer from memory (decisions go
- * on); past this, /readyz reports it so an operator sees the webhook is deciding on old data.
+ * on); past `--cache-stale-after` (default 2 min), /readyz reports it so an operator sees the webhook
+ * is deciding on old data. Why, or undefined while every kind is fresh.
  */
-const MAX_DISCONNECTED_MS = 120_000;
+export function cacheStaleness(
+  view: { staleKinds(maxDisconnectedMs: number): string[] },
+  staleAfterMs: number,
+): string | undefined {
+  const stale = view.staleKinds(staleAfterMs);
+  return stale.length > 0
+    ? `cache of ${stale.join(', ')} is stale (watch down > ${staleAfterMs / 1000}s)`
+    : undefined;
+}
 
 /** `--state` files when given (the embedded default), otherwise the API server (kubeconfig or in-cluster). */
 export function openClusterView(
@@ -52,11 +61,6 @@ export function openClusterView(
   return {
     view,
     kubeConfig,
-    staleness: () => {
-      const stale = view.staleKinds(MAX_DISCONNECTED_MS);
-      return stale.length > 0
-        ? `cache of ${stale.join(', ')} is stale (watch down > ${MAX_DISCONNECTED_MS / 1000}s)`
-        : undefined;
-    },
+    staleness: () => cacheStaleness(view, config.cacheStaleAfter),
   };
 }

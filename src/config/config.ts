@@ -15,6 +15,8 @@ export interface Config {
   readonly kubeconfig?: string;
   readonly state: readonly string[];
   readonly liveReadTimeout: number;
+  /** Milliseconds without contact with the API server before /readyz calls the cache stale. */
+  readonly cacheStaleAfter: number;
   readonly bindAddress: string;
   readonly webhookPort: number;
   readonly extenderPort: number;

@@ -136,6 +136,15 @@ export const OPTIONS = [
     scope: 'serve',
     help: 'milliseconds allowed for the one live API read on a cache miss',
   },
+  {
+    key: 'cacheStaleAfter',
+    type: 'duration',
+    default: '2m',
+    min: 1_000,
+    max: 24 * 3_600_000,
+    scope: 'serve',
+    help: 'how long the API server may be out of reach before /readyz reports the cache stale (decisions go on from it meanwhile)',
+  },
   // --- servers ---
   {
     key: 'bindAddress',

@@ -206,7 +206,10 @@ export interface KindHealth {
   readonly synced: boolean;
   /** The last successful (re)list. */
   readonly lastSyncTime?: number;
-  /** The last proof the API server is talking to us: a list, an opened watch, an event, a bookmark. */
+  /**
+   * The last proof the API server is talking to us: a list, an opened watch, an event, a bookmark,
+   * the end of an open watch stream (not one the watchdog gave up on).
+   */
   readonly lastContactTime?: number;
   /** A watch stream is open now. */
   readonly watching: boolean;
@@ -216,7 +219,8 @@ export interface KindHealth {
 
 /**
  * The kinds whose cache cannot be trusted now: never synced, or disconnected for longer than
- * `maxDisconnectedMs`. An open watch on a quiet cluster is not stale however long it stays silent.
+ * `maxDisconnectedMs` (counted from the end of the last open watch). An open watch on a quiet cluster
+ * is not stale however long it stays silent.
  */
 export function staleKinds(
   health: readonly KindHealth[],

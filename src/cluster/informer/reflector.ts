@@ -58,6 +58,12 @@ export interface ReflectorOptions<T, N extends string = string> {
   /** The server-side timeout of each watch; a client-side watchdog fires `watchGraceMs` later. */
   readonly watchTimeoutSeconds: () => number;
   readonly watchGraceMs: number;
+  /**
+   * How long a watch request may wait for the response to start (default 30 s). An address that
+   * accepts connections and never answers (a hung API server, a load balancer with no backend) held
+   * a reconnecting reflector until the watchdog, 5–10 minutes, long after the API server was back.
+   */
+  readonly watchOpenTimeoutMs?: number;
   readonly now: () => number;
   readonly random: () => number;
   /** Called once, after the first successful list. */
@@ -66,6 +72,9 @@ export interface ReflectorOptions<T, N extends string = string> {
 
 /** At most this many malformed objects are logged one by one per list. */
 const LOGGED_INVALID = 5;
+
+/** Default of ReflectorOptions.watchOpenTimeoutMs. */
+export const WATCH_OPEN_TIMEOUT_MS = 30_000;
 
 export class Reflector<T, N extends string = string> {
   private state: ReflectorState = INITIAL_STATE;
@@ -218,10 +227,16 @@ export class Reflector<T, N extends string = string> {
       let events = 0;
       let ended = false;
       let handle: WatchHandle | undefined;
-      const finish = (outcome: WatchOutcome): void => {
+      const finish = (outcome: WatchOutcome, streamEnded = true): void => {
         if (ended) return;
         ended = true;
         clearTimeout(watchdog);
+        clearTimeout(opening);
+        // An open stream counts as contact (staleKinds), however quiet; when it ends (closed, reset,
+        // an ERROR event) the disconnection starts now, not at the last event or bookmark, which on
+        // a quiet kind can be minutes old: else /readyz said "stale" the moment a watch dropped.
+        // A watch the watchdog gives up on has been dead for a while: no contact then.
+        if (this.watching && streamEnded) this.lastContactTime = this.o.now();
         this.watching = false;
         this.cancelWatch = undefined;
         handle?.abort();
@@ -232,8 +247,27 @@ export class Reflector<T, N extends string = string> {
       // (a half-open TCP connection never says so).
       const watchdog = setTimeout(
         () =>
-          finish({ kind: 'failed', message: 'watch silent past its timeout', events, durationMs: elapsed() }),
+          finish(
+            { kind: 'failed', message: 'watch silent past its timeout', events, durationMs: elapsed() },
+            false,
+          ),
         timeoutSeconds * 1000 + this.o.watchGraceMs,
+      );
+      // client-node gives no handle before the response starts, so a request that never gets one
+      // cannot be aborted: it is given up (its handle aborted if it ever comes) and a new one made.
+      const openTimeoutMs = this.o.watchOpenTimeoutMs ?? WATCH_OPEN_TIMEOUT_MS;
+      const opening = setTimeout(
+        () =>
+          finish(
+            {
+              kind: 'failed',
+              message: `no answer to the watch in ${openTimeoutMs} ms`,
+              events,
+              durationMs: elapsed(),
+            },
+            false,
+          ),
+        openTimeoutMs,
       );
       this.cancelWatch = () => finish({ kind: 'closed', message: 'stopped', events, durationMs: elapsed() });
       const onEvent = (type: string, object: unknown): void => {
@@ -252,6 +286,7 @@ export class Reflector<T, N extends string = string> {
         .then(
           (h) => {
             handle = h;
+            clearTimeout(opening);
             if (ended) {
               h.abort();
             } else {
