@@ -6,6 +6,7 @@ import {
   parseBool,
 } from '../contract/index.js';
 import type { ClusterReader } from '../cluster/view.js';
+import type { Config } from '../config/config.js';
 import { resolveClaimTemplates, resolvePodVolumes } from '../resolution/resolve.js';
 import type { ResolvedVolume } from '../resolution/types.js';
 import type { GroupVersionKind, Operation, PatchOp } from './review.js';
@@ -24,6 +25,17 @@ export interface MutationConfig {
   readonly provisioners: ReadonlySet<string>;
   /** Explicit scheduler names the webhook may replace (contract §3 rule 3). */
   readonly overrideSchedulers: ReadonlySet<string>;
+}
+
+/** The mutation's part of the validated configuration. */
+export function mutationConfig(
+  config: Pick<Config, 'schedulerName' | 'provisioners' | 'overrideSchedulers'>,
+): MutationConfig {
+  return {
+    schedulerName: config.schedulerName,
+    provisioners: new Set(config.provisioners),
+    overrideSchedulers: new Set(config.overrideSchedulers),
+  };
 }
 
 export interface MutationRequest {

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Express } from 'express';
-import type { MutationConfig } from '../admission/decide.js';
+import { mutationConfig } from '../admission/decide.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
@@ -30,14 +30,6 @@ export interface ServeDeps {
   readonly extenderApp?: (readiness: Readonly<Record<string, ReadinessCheck>>) => Express;
   /** Every server's request timeout; default REQUEST_TIMEOUT_MS (tests shorten it). */
   readonly requestTimeoutMs?: number;
-}
-
-export function mutationConfig(config: Config): MutationConfig {
-  return {
-    schedulerName: config.schedulerName,
-    provisioners: new Set(config.provisioners),
-    overrideSchedulers: new Set(config.overrideSchedulers),
-  };
 }
 
 /**

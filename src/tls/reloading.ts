@@ -13,6 +13,7 @@ import {
   type TlsLogger,
   type TlsMaterial,
 } from './material.js';
+import { ServedPair } from './served.js';
 import { CertificateInputError, checkSubjectNames, checkValidDays } from './names.js';
 
 export type TlsChangeListener = (material: TlsMaterial, info: CertificateInfo) => void;
@@ -53,9 +54,7 @@ const DEFAULT_POLL_MS = 10_000;
 const DEFAULT_DEBOUNCE_MS = 250;
 
 /** Serves a certificate/key pair from files and follows them as they change. */
-class FileTlsSource implements TlsSource {
-  private checked: CheckedMaterial | undefined;
-  private readonly listeners = new Set<TlsChangeListener>();
+class FileTlsSource extends ServedPair implements TlsSource {
   private readonly watchers: FSWatcher[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
@@ -65,23 +64,8 @@ class FileTlsSource implements TlsSource {
   // The last pair that failed, so a poll does not report the same broken files every 10 s.
   private lastFailure: string | undefined;
 
-  constructor(private readonly options: FileTlsSourceOptions) {}
-
-  get loaded(): boolean {
-    return this.checked !== undefined;
-  }
-  current(): TlsMaterial | undefined {
-    return this.checked?.material;
-  }
-  secureContext(): SecureContext | undefined {
-    return this.checked?.context;
-  }
-  info(): CertificateInfo | undefined {
-    return this.checked?.info;
-  }
-  onChange(listener: TlsChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  constructor(private readonly options: FileTlsSourceOptions) {
+    super();
   }
 
   /** Loads once, then watches. Resolves whether or not the first load worked (see `loaded`). */
@@ -178,24 +162,9 @@ class FileTlsSource implements TlsSource {
 
   private swap(checked: CheckedMaterial): void {
     if (this.closed) return;
-    const replaced = this.checked !== undefined;
-    this.checked = checked;
     this.lastFailure = undefined;
     const fields = { ...describe(checked.info), certFile: this.options.certFile };
-    this.options.logger.info(
-      fields,
-      replaced ? 'serving certificate replaced' : 'serving certificate loaded',
-    );
-    if (checked.info.notAfter.getTime() < Date.now()) {
-      this.options.logger.warn(fields, 'serving certificate has expired');
-    }
-    for (const listener of this.listeners) {
-      try {
-        listener(checked.material, checked.info);
-      } catch (err) {
-        this.options.logger.error({ err }, 'TLS change listener failed');
-      }
-    }
+    this.install(checked, this.options.logger, fields, Date.now());
   }
 
   private fail(error: TlsMaterialError, signature: string): void {

@@ -1,4 +1,4 @@
-import { mutationConfig } from '../../server/serve.js';
+import { mutationConfig } from '../../admission/decide.js';
 import type { Command } from '../command.js';
 import { mutateManifests, renderManifests } from '../mutate.js';
 import { loadOffline } from '../offline.js';

@@ -1,8 +1,7 @@
-import type { SecureContext } from 'node:tls';
-import type { CertificateInfo } from '../info.js';
-import { describe, type CheckedMaterial, type TlsLogger, type TlsMaterial } from '../material.js';
+import { describe, type TlsLogger } from '../material.js';
 import type { SubjectNames } from '../names.js';
-import type { TlsChangeListener, TlsSource } from '../reloading.js';
+import type { TlsSource } from '../reloading.js';
+import { ServedPair } from '../served.js';
 import type { CertApi, SecretSnapshot } from './api.js';
 import { SelfCertError } from './errors.js';
 import { carryOut, issueFresh } from './issue.js';
@@ -54,9 +53,7 @@ const MAX_ROUNDS = 5;
  * before it signs what is served. The same poll repairs a caBundle that someone (a `helm upgrade`)
  * overwrote.
  */
-export class SecretTlsSource implements TlsSource {
-  private checked: CheckedMaterial | undefined;
-  private readonly listeners = new Set<TlsChangeListener>();
+export class SecretTlsSource extends ServedPair implements TlsSource {
   private timer: NodeJS.Timeout | undefined;
   private queued: Promise<void> | undefined;
   private tail: Promise<void> = Promise.resolve();
@@ -67,23 +64,8 @@ export class SecretTlsSource implements TlsSource {
   // The last message per topic, so a poll every 30 s does not repeat the same complaint.
   private readonly reported = new Map<string, string>();
 
-  constructor(private readonly options: SecretTlsSourceOptions) {}
-
-  get loaded(): boolean {
-    return this.checked !== undefined;
-  }
-  current(): TlsMaterial | undefined {
-    return this.checked?.material;
-  }
-  secureContext(): SecureContext | undefined {
-    return this.checked?.context;
-  }
-  info(): CertificateInfo | undefined {
-    return this.checked?.info;
-  }
-  onChange(listener: TlsChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  constructor(private readonly options: SecretTlsSourceOptions) {
+    super();
   }
 
   /** The first sync; resolves whether or not it worked (see `loaded`), retries keep going meanwhile. */
@@ -239,20 +221,12 @@ export class SecretTlsSource implements TlsSource {
     const old = this.checked?.material;
     const next = pair.checked;
     if (this.closed) return;
-    this.checked = next;
-    if (old && old.cert === next.material.cert && old.key === next.material.key) return;
+    if (old && old.cert === next.material.cert && old.key === next.material.key) {
+      this.checked = next;
+      return;
+    }
     const fields = { ...describe(next.info), secret: this.options.api.secretRef, issuer: next.info.issuer };
-    this.options.logger.info(fields, old ? 'serving certificate replaced' : 'serving certificate loaded');
-    if (next.info.notAfter.getTime() <= this.now().getTime()) {
-      this.options.logger.warn(fields, 'serving certificate has expired');
-    }
-    for (const listener of this.listeners) {
-      try {
-        listener(next.material, next.info);
-      } catch (err) {
-        this.options.logger.error({ err }, 'TLS change listener failed');
-      }
-    }
+    this.install(next, this.options.logger, fields, this.now().getTime());
   }
 
   /**
