@@ -9,9 +9,7 @@ ARG NODE_IMAGE=node:24.20.0-trixie-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# `npm install` with the lockfile rather than `npm ci`: see the Makefile's node_modules target (the
-# lockfile lacks other platforms' optional resolver bindings, which `npm ci` insists on).
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -21,7 +19,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 # A numeric, non-root user (the chart's runAsUser): the kubelet can check runAsNonRoot against it.
 # Files stay root-owned and read-only to it; the chart mounts a writable /tmp only.

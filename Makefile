@@ -9,12 +9,9 @@ RUN_DIR ?= .cache/run
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# `npm install` with the committed lockfile, not `npm ci`: the registries reachable here do not carry
-# every platform build of jest's optional resolver bindings (darwin, windows ...), so the lockfile
-# cannot list them and `npm ci` refuses it. `npm install` installs exactly the locked versions and
-# leaves the lockfile unchanged (checked in CI by `git diff --exit-code package-lock.json`).
+# `npm ci`: exactly the committed lockfile (every platform's optional bindings listed), or an error.
 node_modules: package.json package-lock.json
-	$(NPM) install --no-audit --no-fund
+	$(NPM) ci --no-audit --no-fund
 	@touch node_modules
 
 .PHONY: install
